@@ -1,0 +1,1 @@
+//! Benchmarks of the loadpilot control loop live in `benches/`; this crate has no library code.

@@ -1,0 +1,248 @@
+//! The limit tree and the max–min fair target allocation (TREE-1, LB-1, LB-4, LB-12).
+//!
+//! Every (node, supply phase) pair is a constraint. A point loads the constraints of its node and
+//! of every ancestor, on the supply phases of its charge (one for a single-phase charge, all three
+//! for a three-phase one, LB-12).
+//!
+//! The target of LB-4 is defined operationally, and computed here in whole mA: every selected
+//! point starts at its minimum; then, VIP points first (non-VIP points held at their minimum), then
+//! the others (VIP points held), the lowest points are raised together one mA per round, in index
+//! order, each as long as its ceiling and every constraint it loads have room; a point that cannot
+//! take its mA stops there. So shares are equal where they can be, unused room goes to the others,
+//! and the mA that do not divide evenly go one each to the lowest-indexed points. The code below
+//! takes whole rounds in one stride and walks a round mA by mA only where a constraint is short.
+
+use crate::config::{MAX_DEPTH, NodeConfig, PointConfig};
+use crate::io::NO_NODE;
+use crate::state::{NodeState, PointState};
+use crate::types::AllocReason;
+
+/// Calls `f` with the index of `node` and of each of its ancestors, nearest first.
+#[inline]
+pub(crate) fn for_each_ancestor(nodes: &[NodeConfig], node: u16, mut f: impl FnMut(usize)) {
+    let mut cur = Some(node);
+    for _ in 0..MAX_DEPTH {
+        let Some(n) = cur else { return };
+        let n = usize::from(n);
+        f(n);
+        cur = nodes.get(n).and_then(|x| x.parent);
+    }
+}
+
+/// Phases (0..3) set in a 3-bit mask.
+#[inline]
+pub(crate) fn phases(mask: u8) -> impl Iterator<Item = usize> {
+    (0..3usize).filter(move |ph| mask & (1 << ph) != 0)
+}
+
+/// Adds `delta` (may be negative through `sub`) to `field` of every constraint a point loads.
+#[inline]
+pub(crate) fn add_on_constraints(
+    ncfg: &[NodeConfig],
+    nodes: &mut [NodeState],
+    node: u16,
+    mask: u8,
+    field: fn(&mut NodeState) -> &mut [u32; 3],
+    delta: u32,
+    sub: bool,
+) {
+    for_each_ancestor(ncfg, node, |n| {
+        if let Some(ns) = nodes.get_mut(n) {
+            let arr = field(ns);
+            for ph in phases(mask) {
+                if let Some(v) = arr.get_mut(ph) {
+                    *v = if sub {
+                        v.saturating_sub(delta)
+                    } else {
+                        v.saturating_add(delta)
+                    };
+                }
+            }
+        }
+    });
+}
+
+/// Room left (limit − used) on the tightest constraint of a point, with that constraint's node
+/// and phase.
+#[inline]
+fn room(ncfg: &[NodeConfig], nodes: &[NodeState], node: u16, mask: u8) -> (u32, u16, usize) {
+    let mut best = (u32::MAX, NO_NODE, 0);
+    for_each_ancestor(ncfg, node, |n| {
+        if let Some(ns) = nodes.get(n) {
+            for ph in phases(mask) {
+                let lim = ns.lim.get(ph).copied().unwrap_or(0);
+                let used = ns.used.get(ph).copied().unwrap_or(u32::MAX);
+                let r = lim.saturating_sub(used);
+                if r < best.0 {
+                    best = (r, u16::try_from(n).unwrap_or(NO_NODE), ph);
+                }
+            }
+        }
+    });
+    best
+}
+
+/// The reason a node gives when it binds a point on phase `ph`.
+pub(crate) fn node_reason(nodes: &[NodeState], node: u16, ph: usize) -> AllocReason {
+    nodes
+        .get(usize::from(node))
+        .and_then(|n| n.lim_reason.get(ph).copied())
+        .unwrap_or(AllocReason::NodeLimit)
+}
+
+/// Computes the LB-4 target of every point with `w.in_s`, into `w.target`, with the binding
+/// constraint in `w.reason` / `w.node`.
+///
+/// Precondition: the minimums of the selected points fit every constraint (the selection of
+/// `shed.rs` guarantees it), and `nodes[..].lim` holds this step's limits.
+pub(crate) fn fill(
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+) {
+    for n in nodes.iter_mut() {
+        n.used = [0; 3];
+    }
+    for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
+        if p.w.in_s {
+            p.w.target = p.w.min;
+            add_on_constraints(
+                ncfg,
+                nodes,
+                pc.node,
+                p.w.mask,
+                |n| &mut n.used,
+                p.w.min,
+                false,
+            );
+        } else {
+            p.w.target = 0;
+        }
+    }
+    for vip_pass in [true, false] {
+        for p in points.iter_mut() {
+            if !p.w.in_s {
+                p.w.frozen = true;
+                continue;
+            }
+            let mine = p.w.vip == vip_pass;
+            p.w.frozen = !mine || p.w.target >= p.w.ceil;
+            if mine && p.w.target >= p.w.ceil {
+                p.w.reason = p.w.ceil_reason;
+                p.w.node = NO_NODE;
+            }
+        }
+        fill_pass(pcfg, ncfg, points, nodes);
+    }
+}
+
+/// Raises the unfrozen points (see the module doc) until every one is frozen.
+fn fill_pass(
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+) {
+    // Each round either strides at least 1 mA or freezes a point; the bound only guards the
+    // loop against a broken precondition.
+    let mut guard = points.len().saturating_mul(4).saturating_add(16);
+    while guard > 0 {
+        guard = guard.saturating_sub(1);
+        let (lo, next) = levels(points);
+        if lo == u32::MAX {
+            return;
+        }
+        for n in nodes.iter_mut() {
+            n.cnt = [0; 3];
+        }
+        let mut k = next.saturating_sub(lo);
+        for (pc, p) in pcfg.iter().zip(points.iter()) {
+            if p.w.frozen || p.w.target != lo {
+                continue;
+            }
+            k = k.min(p.w.ceil.saturating_sub(lo));
+            add_on_constraints(ncfg, nodes, pc.node, p.w.mask, |n| &mut n.cnt, 1, false);
+        }
+        for n in nodes.iter() {
+            for ((c, l), u) in n.cnt.iter().zip(n.lim).zip(n.used) {
+                if *c > 0 {
+                    k = k.min(l.saturating_sub(u).checked_div(*c).unwrap_or(0));
+                }
+            }
+        }
+        if k > 0 {
+            stride(pcfg, ncfg, points, nodes, lo, k);
+        } else {
+            partial_round(pcfg, ncfg, points, nodes, lo);
+        }
+    }
+}
+
+/// The lowest level among unfrozen points, and the next higher one (`u32::MAX` if none).
+fn levels(points: &[PointState]) -> (u32, u32) {
+    let mut lo = u32::MAX;
+    let mut next = u32::MAX;
+    for p in points.iter().filter(|p| !p.w.frozen) {
+        let t = p.w.target;
+        if t < lo {
+            next = lo;
+            lo = t;
+        } else if t > lo && t < next {
+            next = t;
+        }
+    }
+    (lo, next)
+}
+
+/// Raises every unfrozen point at level `lo` by `k` mA (all fit: `k` is the smallest room).
+fn stride(
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+    lo: u32,
+    k: u32,
+) {
+    for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
+        if p.w.frozen || p.w.target != lo {
+            continue;
+        }
+        p.w.target = p.w.target.saturating_add(k);
+        add_on_constraints(ncfg, nodes, pc.node, p.w.mask, |n| &mut n.used, k, false);
+        if p.w.target >= p.w.ceil {
+            p.w.frozen = true;
+            p.w.reason = p.w.ceil_reason;
+            p.w.node = NO_NODE;
+        }
+    }
+}
+
+/// One round of 1 mA in index order, where some constraint cannot give every point its mA.
+fn partial_round(
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+    lo: u32,
+) {
+    for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
+        if p.w.frozen || p.w.target != lo {
+            continue;
+        }
+        let (r, node, ph) = room(ncfg, nodes, pc.node, p.w.mask);
+        if r >= 1 {
+            p.w.target = p.w.target.saturating_add(1);
+            add_on_constraints(ncfg, nodes, pc.node, p.w.mask, |n| &mut n.used, 1, false);
+            if p.w.target >= p.w.ceil {
+                p.w.frozen = true;
+                p.w.reason = p.w.ceil_reason;
+                p.w.node = NO_NODE;
+            }
+        } else {
+            p.w.frozen = true;
+            p.w.reason = node_reason(nodes, node, ph);
+            p.w.node = node;
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! What the caller gives each step and what core writes back.
+
+use crate::types::{AllocReason, Commands, PilotOutput, PointFlags, StationErrors, VehicleState};
+
+/// An external set point (EX-1) with the time it was received (`now_ms` clock).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SetPoint {
+    /// Current (mA), applied to every phase.
+    pub current_ma: u32,
+    /// When it was received or last refreshed (ms). One later than `now_ms` counts as stale.
+    pub received_ms: u64,
+}
+
+/// Station-wide inputs of one step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct StationInputs {
+    /// Contact of input 1 is closed (IN-1 polarity decides what that means).
+    pub in1_closed: bool,
+    /// Contact of input 2 is closed.
+    pub in2_closed: bool,
+}
+
+/// Inputs of one tree node.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct NodeInputs {
+    /// The node's external set point (EX-1), if one was ever received.
+    pub setpoint: Option<SetPoint>,
+}
+
+/// Inputs of one charge point.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PointInputs {
+    /// The pilot state of the vehicle.
+    pub vehicle: VehicleState,
+    /// The session may charge (badge or free access decided by the session layer).
+    pub authorised: bool,
+    /// The session holds a VIP badge (AU-1).
+    pub vip: bool,
+    /// Measured current of the point's phases L1, L2, L3 (mA), if the point has a measurement.
+    pub measured_ma: Option<[u32; 3]>,
+    /// The EV's own maximum current (mA), when known.
+    pub ev_limit_ma: Option<u32>,
+    /// Cable capacity (mA, CAB-2), when a cable is detected.
+    pub cable_ma: Option<u32>,
+    /// The point's external set point (EX-1).
+    pub setpoint: Option<SetPoint>,
+    /// EX-2 commands holding the point.
+    pub commands: Commands,
+}
+
+/// Everything the caller gives one step, over its own slices.
+#[derive(Clone, Copy, Debug)]
+pub struct Inputs<'a> {
+    /// Station-wide inputs.
+    pub station: StationInputs,
+    /// One per configured point, in order.
+    pub points: &'a [PointInputs],
+    /// One per configured node, in order.
+    pub nodes: &'a [NodeInputs],
+}
+
+/// What core decided for one point.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PointOutput {
+    /// Allocation per supply phase L1, L2, L3 (mA).
+    pub alloc_ma: [u32; 3],
+    /// The allocation of the charge (mA per loaded phase); 0 or ≥ the minimum (LB-3).
+    pub allocation_ma: u32,
+    /// The current the EV is told (decoded duty, PS-3), 0 without PWM.
+    pub signal_ma: u32,
+    /// PWM duty (‰, 100..=960) while `pilot` is PWM, else 0.
+    pub duty_permille: u16,
+    /// What the pilot driver shows.
+    pub pilot: PilotOutput,
+    /// Contactor commanded closed.
+    pub contactor: bool,
+    /// The binding constraint (LB-11).
+    pub reason: AllocReason,
+    /// The tree node `reason` refers to, or [`NO_NODE`].
+    pub reason_node: u16,
+    /// Status flags.
+    pub flags: PointFlags,
+    /// Energy of the current session (mWh, MT-1).
+    pub energy_mwh: u64,
+}
+
+/// `reason_node` when the reason involves no node.
+pub const NO_NODE: u16 = u16::MAX;
+
+/// What core decided for the station.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct StationOutput {
+    /// Station error bits (SPEC §5.4).
+    pub errors: StationErrors,
+    /// Call the step again no later than this (ms), or sooner when an input changes.
+    pub next_deadline_ms: u64,
+}
+
+/// Why a step was refused. Nothing of the state or outputs changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StepError {
+    /// A slice does not have one entry per configured point or node.
+    #[error("{what}: {len} entries given, {expected} expected")]
+    Length {
+        /// Which slice.
+        what: &'static str,
+        /// Its length.
+        len: usize,
+        /// The configured count.
+        expected: usize,
+    },
+}

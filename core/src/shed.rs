@@ -1,0 +1,282 @@
+//! Which points are served: shedding order, start threshold, minimum pause and run, VIP
+//! (LB-5, LB-6, the selection side of LB-4 and LB-12, SU-1 stagger).
+//!
+//! 1. The points that ran in the last step and still want current stay selected.
+//! 2. While some constraint (node, phase) cannot hold the minimums of the selected points, one
+//!    point loading that constraint is shed, in this order: non-VIP before VIP; a point past its
+//!    minimum run time before one that is not (so a young point is shed only when no older one
+//!    loads the short constraint, i.e. when keeping it would break LB-1); then the shedding
+//!    priority (first started, or most energy); the lower index is kept on a tie. Only
+//!    constraints that are short are looked at, so only the phase that is short sheds (LB-12).
+//! 3. Waiting points are then tried VIP first, then the one waiting longest, then by index. A
+//!    point is not tried during its minimum pause after a stop or its start stagger. It starts
+//!    when its start threshold (LB-6) fits over the minimums already selected on every constraint
+//!    it loads; a VIP counts only the VIP minimums, since it may shed non-VIP points (LB-5), which
+//!    step 2 then does.
+//!
+//! A point selected here may still have to wait for its current while other EVs reduce (LB-9,
+//! in `step.rs`).
+
+use crate::balance::{add_on_constraints, for_each_ancestor, node_reason, phases};
+use crate::config::{General, NodeConfig, PointConfig, ShedPriority, start_threshold};
+use crate::io::NO_NODE;
+use crate::state::{NodeState, PointState, Run, StationState, bits};
+use crate::types::AllocReason;
+
+/// Runs the selection into `w.in_s` (see the module doc). Points shed here are marked stopped.
+pub(crate) fn select(
+    g: &General,
+    st: &StationState,
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+    now_ms: u64,
+) {
+    for n in nodes.iter_mut() {
+        n.sum_min = [0; 3];
+        n.sum_vip = [0; 3];
+    }
+    for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
+        p.w.in_s = p.w.wants && p.run == Run::Running;
+        p.w.tried = false;
+        if p.w.in_s {
+            add_min(ncfg, nodes, pc, p, false);
+        }
+    }
+    shed_until_fit(g, st, pcfg, ncfg, points, nodes, now_ms);
+    start_waiting(g, st, pcfg, ncfg, points, nodes, now_ms);
+}
+
+fn add_min(
+    ncfg: &[NodeConfig],
+    nodes: &mut [NodeState],
+    pc: &PointConfig,
+    p: &PointState,
+    sub: bool,
+) {
+    add_on_constraints(
+        ncfg,
+        nodes,
+        pc.node,
+        p.w.mask,
+        |n| &mut n.sum_min,
+        p.w.min,
+        sub,
+    );
+    if p.w.vip {
+        add_on_constraints(
+            ncfg,
+            nodes,
+            pc.node,
+            p.w.mask,
+            |n| &mut n.sum_vip,
+            p.w.min,
+            sub,
+        );
+    }
+}
+
+/// The first constraint whose selected minimums exceed its limit.
+fn short_constraint(nodes: &[NodeState]) -> Option<(usize, usize)> {
+    nodes.iter().enumerate().find_map(|(i, n)| {
+        n.sum_min
+            .iter()
+            .zip(n.lim)
+            .position(|(s, l)| *s > l)
+            .map(|ph| (i, ph))
+    })
+}
+
+/// Whether point `a` (index `ia`) is shed before point `b` (LB-5, LB-6).
+#[allow(clippy::too_many_arguments)]
+fn shed_before(
+    g: &General,
+    st: &StationState,
+    now_ms: u64,
+    a: &PointState,
+    ia: usize,
+    b: &PointState,
+    ib: usize,
+) -> bool {
+    if a.w.vip != b.w.vip {
+        return !a.w.vip;
+    }
+    let mature =
+        |p: &PointState| p.run == Run::Running && st.passed(now_ms, p.since, g.timers.min_run_ms);
+    let (ma, mb) = (mature(a), mature(b));
+    if ma != mb {
+        return ma;
+    }
+    match g.shed_priority {
+        ShedPriority::ChargeDuration => {
+            // A point selected this step (not yet running) started last.
+            let start = |p: &PointState| {
+                if p.run == Run::Running {
+                    st.at(p.since)
+                } else {
+                    u64::MAX
+                }
+            };
+            let (sa, sb) = (start(a), start(b));
+            if sa != sb {
+                return sa < sb;
+            }
+        }
+        ShedPriority::EnergyDelivered => {
+            if a.energy != b.energy {
+                return (a.energy.mwh, a.energy.rem) > (b.energy.mwh, b.energy.rem);
+            }
+        }
+    }
+    ia > ib
+}
+
+fn shed_until_fit(
+    g: &General,
+    st: &StationState,
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+    now_ms: u64,
+) {
+    let mut guard = points.len().saturating_add(1);
+    while guard > 0 {
+        guard = guard.saturating_sub(1);
+        let Some((node, ph)) = short_constraint(nodes) else {
+            return;
+        };
+        let mut victim: Option<usize> = None;
+        for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
+            if !p.w.in_s || p.w.mask & (1 << ph) == 0 {
+                continue;
+            }
+            let mut beneath = false;
+            for_each_ancestor(ncfg, pc.node, |n| beneath |= n == node);
+            if !beneath {
+                continue;
+            }
+            let better = match victim.and_then(|v| points.get(v).map(|vp| (v, vp))) {
+                None => true,
+                Some((v, vp)) => shed_before(g, st, now_ms, p, i, vp, v),
+            };
+            if better {
+                victim = Some(i);
+            }
+        }
+        let Some(v) = victim else { return };
+        let (Some(pc), Some(p)) = (pcfg.get(v), points.get_mut(v)) else {
+            return;
+        };
+        p.w.in_s = false;
+        p.w.tried = true;
+        add_min(ncfg, nodes, pc, p, true);
+        p.w.reason = node_reason(nodes, u16::try_from(node).unwrap_or(NO_NODE), ph);
+        p.w.reason = if p.w.reason == AllocReason::NodeLimit {
+            AllocReason::Shed
+        } else {
+            p.w.reason
+        };
+        p.w.node = u16::try_from(node).unwrap_or(NO_NODE);
+        if p.run == Run::Running {
+            p.run = Run::Waiting;
+            p.since = st.stamp(now_ms);
+            p.put(bits::STOPPED | bits::SHED, true);
+        }
+    }
+}
+
+/// Whether the minimum pause (LB-6) or the start stagger (SU-1) still holds a waiting point.
+pub(crate) fn start_hold(
+    g: &General,
+    st: &StationState,
+    p: &PointState,
+    index: usize,
+    now_ms: u64,
+) -> Option<(AllocReason, u64)> {
+    if p.has(bits::STOPPED) && !st.passed(now_ms, p.since, g.timers.min_pause_ms) {
+        let until = st
+            .at(p.since)
+            .saturating_add(u64::from(g.timers.min_pause_ms));
+        return Some((AllocReason::MinimumPause, until));
+    }
+    let k = u32::try_from(index).unwrap_or(u32::MAX);
+    let stagger = g.timers.stagger_ms.saturating_mul(k);
+    if !st.passed(now_ms, st.start, stagger) {
+        let until = st.at(st.start).saturating_add(u64::from(stagger));
+        return Some((AllocReason::Stagger, until));
+    }
+    None
+}
+
+fn start_waiting(
+    g: &General,
+    st: &StationState,
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+    now_ms: u64,
+) {
+    loop {
+        // The next candidate: VIP first, then waiting longest, then lowest index.
+        let mut best: Option<(bool, u64, usize)> = None;
+        for (i, p) in points.iter_mut().enumerate() {
+            if !p.w.wants || p.w.in_s || p.w.tried {
+                continue;
+            }
+            if let Some((why, _)) = start_hold(g, st, p, i, now_ms) {
+                p.w.tried = true;
+                p.w.reason = why;
+                p.w.node = NO_NODE;
+                continue;
+            }
+            let key = (!p.w.vip, st.at(p.since), i);
+            if best.is_none_or(|b| key < b) {
+                best = Some(key);
+            }
+        }
+        let Some((_, _, i)) = best else { return };
+        let (Some(pc), Some(p)) = (pcfg.get(i), points.get_mut(i)) else {
+            return;
+        };
+        p.w.tried = true;
+        let thr = start_threshold(&g.thresholds, p.w.min, p.w.ceil);
+        let vip = p.w.vip;
+        let mut short: Option<(usize, usize)> = None;
+        for_each_ancestor(ncfg, pc.node, |n| {
+            if short.is_some() {
+                return;
+            }
+            if let Some(ns) = nodes.get(n) {
+                let base = if vip { ns.sum_vip } else { ns.sum_min };
+                for ph in phases(p.w.mask) {
+                    let b = base.get(ph).copied().unwrap_or(u32::MAX);
+                    let l = ns.lim.get(ph).copied().unwrap_or(0);
+                    if b.saturating_add(thr) > l {
+                        short = Some((n, ph));
+                        return;
+                    }
+                }
+            }
+        });
+        if let Some((n, ph)) = short {
+            let r = node_reason(nodes, u16::try_from(n).unwrap_or(NO_NODE), ph);
+            p.w.reason = if r == AllocReason::NodeLimit {
+                AllocReason::Shed
+            } else {
+                r
+            };
+            p.w.node = u16::try_from(n).unwrap_or(NO_NODE);
+            continue;
+        }
+        p.w.in_s = true;
+        let pc = *pc;
+        let p_copy = *p;
+        add_min(ncfg, nodes, &pc, &p_copy, false);
+        if vip {
+            shed_until_fit(g, st, pcfg, ncfg, points, nodes, now_ms);
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Core's state: per station, per point and per node, all in caller-owned memory.
+//!
+//! Timers are `u32` ms offsets ([`Stamp`]) from a `u64` epoch held in [`StationState`]. The
+//! epoch moves forward before an offset can pass 2³¹ ms; offsets that would fall before it
+//! saturate at 0, i.e. "at least 2³⁰ ms ago", longer than any timer of §5.5.
+
+use crate::meter::Energy;
+use crate::types::{AllocReason, VehicleState};
+
+/// A time as an offset (ms) from the station's epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Stamp(pub(crate) u32);
+
+const SHIFT_AT: u64 = 1 << 31;
+const SHIFT_KEEP: u64 = 1 << 30;
+
+/// State of the whole station (clock, epoch, start-up).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct StationState {
+    pub(crate) epoch_ms: u64,
+    /// Largest `now_ms` seen (SU-3).
+    pub(crate) max_now_ms: u64,
+    /// When core (re)started: the first step after a reset (SU-1 stagger).
+    pub(crate) start: Stamp,
+    pub(crate) started: bool,
+}
+
+impl StationState {
+    /// A fresh state: the next step is a start-up (SU-1).
+    pub const fn new() -> Self {
+        StationState {
+            epoch_ms: 0,
+            max_now_ms: 0,
+            start: Stamp(0),
+            started: false,
+        }
+    }
+
+    /// Largest `now_ms` seen so far.
+    pub fn max_now_ms(&self) -> u64 {
+        self.max_now_ms
+    }
+
+    pub(crate) fn stamp(&self, now_ms: u64) -> Stamp {
+        Stamp(u32::try_from(now_ms.saturating_sub(self.epoch_ms)).unwrap_or(u32::MAX))
+    }
+
+    /// The absolute time of `s`.
+    pub(crate) fn at(&self, s: Stamp) -> u64 {
+        self.epoch_ms.saturating_add(u64::from(s.0))
+    }
+
+    /// ms from `s` to `now_ms` (0 if `s` is later).
+    pub(crate) fn since(&self, now_ms: u64, s: Stamp) -> u64 {
+        now_ms.saturating_sub(self.at(s))
+    }
+
+    /// Whether `dur_ms` have passed since `s`.
+    pub(crate) fn passed(&self, now_ms: u64, s: Stamp, dur_ms: u32) -> bool {
+        self.since(now_ms, s) >= u64::from(dur_ms)
+    }
+
+    /// Moves the epoch forward when offsets near 2³¹ ms; returns by how much (ms) so that the
+    /// caller can shift every stamp.
+    pub(crate) fn shift_epoch(&mut self, now_ms: u64) -> u32 {
+        let span = now_ms.saturating_sub(self.epoch_ms);
+        if span < SHIFT_AT {
+            return 0;
+        }
+        let d = span.saturating_sub(SHIFT_KEEP);
+        self.epoch_ms = self.epoch_ms.saturating_add(d);
+        u32::try_from(d).unwrap_or(u32::MAX)
+    }
+}
+
+impl Stamp {
+    pub(crate) fn shift(&mut self, d: u32) {
+        self.0 = self.0.saturating_sub(d);
+    }
+}
+
+/// Where a point stands in the energy controller.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Run {
+    /// No vehicle, or the vehicle asks for nothing.
+    #[default]
+    Idle = 0,
+    /// Asks for current, has none (not started yet, shed, paused or held).
+    Waiting = 1,
+    /// Has an allocation.
+    Running = 2,
+}
+
+/// Internal per-point bits.
+pub(crate) mod bits {
+    pub const STOPPED: u16 = 1 << 0; // stopped within this session: the minimum pause applies
+    pub const SHED: u16 = 1 << 1; // the last stop was a shed (LB-5)
+    pub const PILOT_FAULT: u16 = 1 << 2; // E, F, unknown seen: latched until A (SU-2)
+    pub const OVERCURRENT: u16 = 1 << 3; // EV over-current: latched until A (LB-9)
+    pub const CONTACTOR: u16 = 1 << 4; // contactor commanded closed
+    pub const BELOW_IDLE: u16 = 1 << 5; // drawing below the idle threshold since idle_since
+    pub const IDLE: u16 = 1 << 6; // idle (LB-10)
+    pub const OVER: u16 = 1 << 7; // drawing above signal + tolerance since over_since
+    pub const GRACEFUL: u16 = 1 << 8; // PWM stopped during a charge at pwm_off_at
+    pub const HARD_FAULT: u16 = 1 << 9; // hard over-current: latched until A (PS-4)
+}
+
+/// Phase mode of a three-phase point (LB-12): 3 = three-phase, 0..=2 = single-phase on that
+/// point phase.
+pub(crate) const THREE: u8 = 3;
+/// No single-phase candidate.
+pub(crate) const NO_CAND: u8 = 0xFF;
+
+/// Per-step scratch of a point, rewritten every step before it is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Work {
+    pub ceil: u32,
+    pub min: u32,
+    pub target: u32,
+    pub measured: [u32; 3], // per supply phase
+    pub mask: u8,           // supply phases loaded
+    pub wants: bool,
+    pub in_s: bool,
+    pub frozen: bool,
+    pub vip: bool,
+    pub has_meas: bool,
+    pub immediate: bool,
+    pub tried: bool,
+    pub ceil_reason: AllocReason,
+    pub reason: AllocReason,
+    pub node: u16,
+}
+
+/// State of one charge point.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PointState {
+    pub(crate) alloc_ma: u32,
+    pub(crate) offer_ma: u32,
+    pub(crate) offer_high_ma: u32,
+    pub(crate) energy: Energy,
+    pub(crate) since: Stamp,
+    pub(crate) last_rise: Stamp,
+    pub(crate) idle_since: Stamp,
+    pub(crate) phase_since: Stamp,
+    pub(crate) over_since: Stamp,
+    pub(crate) offer_high_at: Stamp,
+    pub(crate) pwm_off_at: Stamp,
+    pub(crate) run: Run,
+    pub(crate) bits: u16,
+    pub(crate) phase_mode: u8,
+    pub(crate) phase_cand: u8,
+    pub(crate) vehicle: VehicleState,
+    pub(crate) w: Work,
+}
+
+impl PointState {
+    /// A fresh point: no vehicle, contactor open.
+    pub const fn new() -> Self {
+        PointState {
+            alloc_ma: 0,
+            offer_ma: 0,
+            offer_high_ma: 0,
+            energy: Energy { mwh: 0, rem: 0 },
+            since: Stamp(0),
+            last_rise: Stamp(0),
+            idle_since: Stamp(0),
+            phase_since: Stamp(0),
+            over_since: Stamp(0),
+            offer_high_at: Stamp(0),
+            pwm_off_at: Stamp(0),
+            run: Run::Idle,
+            bits: 0,
+            phase_mode: THREE,
+            phase_cand: NO_CAND,
+            vehicle: VehicleState::A,
+            w: Work {
+                ceil: 0,
+                min: 0,
+                target: 0,
+                measured: [0; 3],
+                mask: 0,
+                wants: false,
+                in_s: false,
+                frozen: false,
+                vip: false,
+                has_meas: false,
+                immediate: false,
+                tried: false,
+                ceil_reason: AllocReason::NoVehicle,
+                reason: AllocReason::NoVehicle,
+                node: 0,
+            },
+        }
+    }
+
+    /// Where the point stands in the energy controller.
+    pub fn run(&self) -> Run {
+        self.run
+    }
+
+    /// Energy of the current session (mWh, MT-1).
+    pub fn session_energy_mwh(&self) -> u64 {
+        self.energy.mwh
+    }
+
+    pub(crate) fn has(&self, b: u16) -> bool {
+        self.bits & b != 0
+    }
+
+    pub(crate) fn put(&mut self, b: u16, on: bool) {
+        if on {
+            self.bits |= b;
+        } else {
+            self.bits &= !b;
+        }
+    }
+
+    pub(crate) fn shift(&mut self, d: u32) {
+        for s in [
+            &mut self.since,
+            &mut self.last_rise,
+            &mut self.idle_since,
+            &mut self.phase_since,
+            &mut self.over_since,
+            &mut self.offer_high_at,
+            &mut self.pwm_off_at,
+        ] {
+            s.shift(d);
+        }
+    }
+}
+
+/// State of one tree node: LB-9 over-limit timers and per-step scratch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NodeState {
+    pub(crate) over_since: [Stamp; 3],
+    pub(crate) over: u8, // phase bits: measured total above the limit since over_since
+    pub(crate) lim: [u32; 3],
+    pub(crate) lim_reason: [AllocReason; 3],
+    pub(crate) used: [u32; 3],
+    pub(crate) sum_min: [u32; 3],
+    pub(crate) sum_vip: [u32; 3],
+    pub(crate) cnt: [u32; 3],
+}
+
+impl NodeState {
+    /// A fresh node.
+    pub const fn new() -> Self {
+        NodeState {
+            over_since: [Stamp(0); 3],
+            over: 0,
+            lim: [0; 3],
+            lim_reason: [AllocReason::NodeLimit; 3],
+            used: [0; 3],
+            sum_min: [0; 3],
+            sum_vip: [0; 3],
+            cnt: [0; 3],
+        }
+    }
+
+    /// Effective limit per phase in the last step (mA): configured, set point or fallback.
+    pub fn limit_ma(&self) -> [u32; 3] {
+        self.lim
+    }
+
+    pub(crate) fn shift(&mut self, d: u32) {
+        for s in &mut self.over_since {
+            s.shift(d);
+        }
+    }
+}

@@ -104,6 +104,7 @@ pub(crate) mod bits {
     pub const OVER: u16 = 1 << 7; // drawing above signal + tolerance since over_since
     pub const GRACEFUL: u16 = 1 << 8; // PWM stopped during a charge at pwm_off_at
     pub const HARD_FAULT: u16 = 1 << 9; // hard over-current: latched until A (PS-4)
+    pub const READY: u16 = 1 << 10; // C (or D outdoors) with PWM on since ready_since (SU-1)
 }
 
 /// Phase mode of a three-phase point (LB-12): 3 = three-phase, 0..=2 = single-phase on that
@@ -146,6 +147,7 @@ pub struct PointState {
     pub(crate) over_since: Stamp,
     pub(crate) offer_high_at: Stamp,
     pub(crate) pwm_off_at: Stamp,
+    pub(crate) ready_since: Stamp,
     pub(crate) run: Run,
     pub(crate) bits: u16,
     pub(crate) phase_mode: u8,
@@ -169,6 +171,7 @@ impl PointState {
             over_since: Stamp(0),
             offer_high_at: Stamp(0),
             pwm_off_at: Stamp(0),
+            ready_since: Stamp(0),
             run: Run::Idle,
             bits: 0,
             phase_mode: THREE,
@@ -225,6 +228,7 @@ impl PointState {
             &mut self.over_since,
             &mut self.offer_high_at,
             &mut self.pwm_off_at,
+            &mut self.ready_since,
         ] {
             s.shift(d);
         }

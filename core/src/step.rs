@@ -13,6 +13,8 @@
 //!   cycling whatever the cause. A new vehicle (after state A) starts without it.
 //! - A start (0 → current) is not held by the rise interval; it sets it, so the next rise waits.
 //! - Protection devices (IN-2) and latched pilot faults show State F; other stops show +12 V.
+//! - The contactor closes only after the vehicle has been in C (or D outdoors) with PWM on for
+//!   the debounce time towards C (SU-1, PS-4), in every case, not only at start-up.
 //! - `next_deadline_ms` is at most one sample period ahead while a contactor is closed or a
 //!   transfer waits, at most `max_gap_ms` ahead otherwise; call sooner when an input changes.
 
@@ -219,6 +221,16 @@ pub fn step(
             errors |= StationErrors::EV_OVERCURRENT;
         }
         deadline = deadline.min(point_deadline(g, st, p, i, now_ms));
+        if g.external_control
+            && pc.external
+            && let Some(sp) = pi.setpoint
+            && fresh(Some(sp), now_ms, t.setpoint_validity_ms).is_some()
+        {
+            let expiry = sp
+                .received_ms
+                .saturating_add(u64::from(t.setpoint_validity_ms));
+            deadline = deadline.min(expiry.saturating_add(1));
+        }
     }
     for (nc, (ns, ni)) in ncfg.iter().zip(nodes.iter().zip(inputs.nodes)) {
         deadline = deadline.min(node_deadline(g, st, nc, ns, ni, now_ms));
@@ -349,8 +361,9 @@ fn prepare_point(
         p.offer_high_ma = p.offer_ma;
         p.offer_high_at = now;
     }
-    // PS-4: far above the signalled value is an immediate stop.
-    if drawn > p.offer_high_ma.saturating_add(th.overcurrent_hard_ma) {
+    // PS-4: far above the signalled value is an immediate stop. Not during a graceful stop:
+    // there the grace time (PS-5) bounds the draw and opens the contactor.
+    if !p.has(bits::GRACEFUL) && drawn > p.offer_high_ma.saturating_add(th.overcurrent_hard_ma) {
         p.put(bits::HARD_FAULT, true);
     }
     // LB-9: above signal + tolerance once the response time has run out: graceful stop.
@@ -737,6 +750,15 @@ fn finish_point(
         p.put(bits::GRACEFUL, true);
         p.pwm_off_at = now;
     }
+    // SU-1 / PS-4: the contactor closes only once C has been seen with PWM on for the debounce
+    // time towards C, also for an EV found in C at start-up or after a pause.
+    let ready = charge_state && pwm && !fault && !p.w.immediate;
+    if !ready {
+        p.put(bits::READY, false);
+    } else if !p.has(bits::READY) {
+        p.put(bits::READY, true);
+        p.ready_since = now;
+    }
     let closed = if p.has(bits::CONTACTOR) {
         !p.w.immediate
             && !fault
@@ -744,7 +766,9 @@ fn finish_point(
             && (pwm
                 || (p.has(bits::GRACEFUL) && !st.passed(now_ms, p.pwm_off_at, g.timers.grace_ms)))
     } else {
-        !p.w.immediate && !fault && charge_state && pwm && p.alloc_ma >= p.w.min
+        ready
+            && p.alloc_ma >= p.w.min
+            && st.passed(now_ms, p.ready_since, g.timers.debounce_charge_ms)
     };
     p.put(bits::CONTACTOR, closed);
     if !closed || pwm {
@@ -857,6 +881,9 @@ fn point_deadline(g: &General, st: &StationState, p: &PointState, i: usize, now_
     }
     if p.has(bits::GRACEFUL) {
         d = d.min(after(p.pwm_off_at, t.grace_ms));
+    }
+    if p.has(bits::READY) && !p.has(bits::CONTACTOR) {
+        d = d.min(after(p.ready_since, t.debounce_charge_ms));
     }
     if p.offer_high_ma > p.offer_ma {
         d = d.min(after(p.offer_high_at, t.ev_response_ms));

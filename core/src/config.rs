@@ -353,7 +353,7 @@ impl Default for Timers {
     fn default() -> Self {
         Timers {
             sample_period_ms: 10,
-            contactor_release_ms: 30,
+            contactor_release_ms: 20,
             debounce_safer_ms: 20,
             debounce_charge_ms: 100,
             ev_response_ms: 5_000,

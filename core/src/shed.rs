@@ -17,7 +17,7 @@
 //! A point selected here may still have to wait for its current while other EVs reduce (LB-9,
 //! in `step.rs`).
 
-use crate::balance::{add_on_constraints, for_each_ancestor, node_reason, phases};
+use crate::balance::{add_on_constraints, for_each_ancestor, phases};
 use crate::config::{General, NodeConfig, PointConfig, ShedPriority, start_threshold};
 use crate::io::NO_NODE;
 use crate::state::{NodeState, PointState, Run, StationState, bits};
@@ -172,12 +172,7 @@ fn shed_until_fit(
         p.w.in_s = false;
         p.w.tried = true;
         add_min(ncfg, nodes, pc, p, true);
-        p.w.reason = node_reason(nodes, u16::try_from(node).unwrap_or(NO_NODE), ph);
-        p.w.reason = if p.w.reason == AllocReason::NodeLimit {
-            AllocReason::Shed
-        } else {
-            p.w.reason
-        };
+        p.w.reason = AllocReason::Shed;
         p.w.node = u16::try_from(node).unwrap_or(NO_NODE);
         if p.run == Run::Running {
             p.run = Run::Waiting;
@@ -227,9 +222,18 @@ fn start_waiting(
                 continue;
             }
             if let Some((why, _)) = start_hold(g, st, p, i, now_ms) {
+                // Held by its pause or stagger: say so only if current would be there.
                 p.w.tried = true;
-                p.w.reason = why;
-                p.w.node = NO_NODE;
+                match pcfg.get(i).and_then(|pc| shortfall(g, ncfg, nodes, pc, p)) {
+                    Some(n) => {
+                        p.w.reason = AllocReason::Shed;
+                        p.w.node = n;
+                    }
+                    None => {
+                        p.w.reason = why;
+                        p.w.node = NO_NODE;
+                    }
+                }
                 continue;
             }
             let key = (!p.w.vip, st.at(p.since), i);
@@ -242,33 +246,10 @@ fn start_waiting(
             return;
         };
         p.w.tried = true;
-        let thr = start_threshold(&g.thresholds, p.w.min, p.w.ceil);
         let vip = p.w.vip;
-        let mut short: Option<(usize, usize)> = None;
-        for_each_ancestor(ncfg, pc.node, |n| {
-            if short.is_some() {
-                return;
-            }
-            if let Some(ns) = nodes.get(n) {
-                let base = if vip { ns.sum_vip } else { ns.sum_min };
-                for ph in phases(p.w.mask) {
-                    let b = base.get(ph).copied().unwrap_or(u32::MAX);
-                    let l = ns.lim.get(ph).copied().unwrap_or(0);
-                    if b.saturating_add(thr) > l {
-                        short = Some((n, ph));
-                        return;
-                    }
-                }
-            }
-        });
-        if let Some((n, ph)) = short {
-            let r = node_reason(nodes, u16::try_from(n).unwrap_or(NO_NODE), ph);
-            p.w.reason = if r == AllocReason::NodeLimit {
-                AllocReason::Shed
-            } else {
-                r
-            };
-            p.w.node = u16::try_from(n).unwrap_or(NO_NODE);
+        if let Some(n) = shortfall(g, ncfg, nodes, pc, p) {
+            p.w.reason = AllocReason::Shed;
+            p.w.node = n;
             continue;
         }
         p.w.in_s = true;
@@ -279,4 +260,34 @@ fn start_waiting(
             shed_until_fit(g, st, pcfg, ncfg, points, nodes, now_ms);
         }
     }
+}
+
+/// The first node on which a waiting point's start threshold (LB-6) does not fit over the
+/// minimums already selected (only the VIP minimums for a VIP, LB-5), or `None` if it fits.
+fn shortfall(
+    g: &General,
+    ncfg: &[NodeConfig],
+    nodes: &[NodeState],
+    pc: &PointConfig,
+    p: &PointState,
+) -> Option<u16> {
+    let thr = start_threshold(&g.thresholds, p.w.min, p.w.ceil);
+    let mut short: Option<usize> = None;
+    for_each_ancestor(ncfg, pc.node, |n| {
+        if short.is_some() {
+            return;
+        }
+        if let Some(ns) = nodes.get(n) {
+            let base = if p.w.vip { ns.sum_vip } else { ns.sum_min };
+            for ph in phases(p.w.mask) {
+                let b = base.get(ph).copied().unwrap_or(u32::MAX);
+                let l = ns.lim.get(ph).copied().unwrap_or(0);
+                if b.saturating_add(thr) > l {
+                    short = Some(n);
+                    return;
+                }
+            }
+        }
+    });
+    short.map(|n| u16::try_from(n).unwrap_or(NO_NODE))
 }

@@ -141,6 +141,14 @@ pub struct NodeConfig {
     pub external: bool,
     /// Fail-safe current per phase when the set point is stale (LB-8); `None` for the default.
     pub fail_safe_ma: Option<[u32; 3]>,
+    /// The node carries a site meter whose readings (through the inputs) set the headroom of
+    /// the points beneath (LB-14). No metered node may lie beneath another.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub site_meter: bool,
+    /// Headroom per phase for the points beneath while the site meter is stale (LB-14); `None`
+    /// for the default (as LB-8: the largest start threshold beneath, capped at the limit).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub site_fail_safe_ma: Option<[u32; 3]>,
 }
 
 impl NodeConfig {
@@ -157,6 +165,8 @@ impl NodeConfig {
             limit_ma: [limit_ma; 3],
             external: true,
             fail_safe_ma: None,
+            site_meter: false,
+            site_fail_safe_ma: None,
         }
     }
 }
@@ -330,6 +340,10 @@ pub struct RawConfig<PS, NS> {
     pub timers: Timers,
     /// Current thresholds.
     pub thresholds: Thresholds,
+    /// Rotation under a lasting shortage (LB-13): the interval (1 min – 24 h), or `None` (off,
+    /// the default).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub rotation_interval_ms: Option<u32>,
     /// The charge points.
     pub points: PS,
     /// The limit tree's nodes.
@@ -409,6 +423,7 @@ impl<PS, NS> RawConfig<PS, NS> {
             inputs,
             timers: Timers::default(),
             thresholds: Thresholds::default(),
+            rotation_interval_ms: None,
             points,
             nodes,
         }
@@ -469,6 +484,20 @@ pub enum Field {
     },
     /// `nodes[node].limit_ma[phase]`.
     NodeLimit {
+        /// Node index.
+        node: u16,
+        /// Supply phase.
+        phase: Phase,
+    },
+    /// `rotation_interval_ms` (LB-13).
+    RotationInterval,
+    /// `nodes[node].site_meter` (LB-14).
+    SiteMeter {
+        /// Node index.
+        node: u16,
+    },
+    /// `nodes[node].site_fail_safe_ma[phase]` (LB-14).
+    SiteFailSafe {
         /// Node index.
         node: u16,
         /// Supply phase.
@@ -556,6 +585,11 @@ pub enum Reason {
     },
     /// Hard over-current threshold not above the tolerance.
     NotAboveTolerance,
+    /// A site-metered node beneath another site-metered node (LB-14).
+    NestedSiteMeter {
+        /// The metered node above it.
+        above: u16,
+    },
 }
 
 /// A refused configuration: which field, and why. Nothing of the configuration is used.
@@ -587,6 +621,11 @@ impl fmt::Display for Field {
             Field::PointFailSafe { point } => write!(f, "points[{point}].fail_safe_ma"),
             Field::Parent { node } => write!(f, "nodes[{node}].parent"),
             Field::NodeLimit { node, phase } => write!(f, "nodes[{node}].limit_ma[{phase:?}]"),
+            Field::RotationInterval => write!(f, "rotation_interval_ms"),
+            Field::SiteMeter { node } => write!(f, "nodes[{node}].site_meter"),
+            Field::SiteFailSafe { node, phase } => {
+                write!(f, "nodes[{node}].site_fail_safe_ma[{phase:?}]")
+            }
             Field::NodeFailSafe { node, phase } => {
                 write!(f, "nodes[{node}].fail_safe_ma[{phase:?}]")
             }
@@ -626,6 +665,12 @@ impl fmt::Display for Reason {
                 "with load balancing disabled the ceilings add up to {sum} mA, above {limit} mA"
             ),
             Reason::NotAboveTolerance => write!(f, "must be above the over-current tolerance"),
+            Reason::NestedSiteMeter { above } => {
+                write!(
+                    f,
+                    "lies beneath node {above}, which has a site meter already"
+                )
+            }
         }
     }
 }
@@ -734,6 +779,7 @@ pub(crate) struct General {
     pub timers: Timers,
     pub thresholds: Thresholds,
     pub family: ProductFamily,
+    pub rotation_interval_ms: Option<u32>,
 }
 
 impl General {
@@ -747,6 +793,7 @@ impl General {
             timers: raw.timers,
             thresholds: raw.thresholds,
             family: raw.family,
+            rotation_interval_ms: raw.rotation_interval_ms,
         }
     }
 }
@@ -928,6 +975,10 @@ where
 
     validate_inputs(raw.family, &raw.inputs, max_derated)?;
 
+    if let Some(r) = raw.rotation_interval_ms {
+        range(Field::RotationInterval, r, 60_000, 86_400_000)?;
+    }
+    validate_site_meters(nodes)?;
     for (i, n) in nodes.iter().enumerate() {
         let node = u16::try_from(i).unwrap_or(u16::MAX);
         if let Some(fs) = n.fail_safe_ma {
@@ -950,6 +1001,46 @@ where
 
     if !raw.load_balancing {
         validate_unbalanced(t, points, nodes)?;
+    }
+    Ok(())
+}
+
+/// LB-14: a site meter's fail-safe headroom fits its node's limit, and metered nodes do not nest
+/// (a point's "lowest current since the previous reading" follows one meter only).
+fn validate_site_meters(nodes: &[NodeConfig]) -> Result<(), ConfigError> {
+    for (i, n) in nodes.iter().enumerate() {
+        let node = u16::try_from(i).unwrap_or(u16::MAX);
+        if let Some(fs) = n.site_fail_safe_ma {
+            for (ph, (f, l)) in fs.iter().zip(n.limit_ma).enumerate() {
+                if *f > l {
+                    return Err(err(
+                        Field::SiteFailSafe {
+                            node,
+                            phase: Phase::from_index(ph),
+                        },
+                        Reason::AboveLimit {
+                            value: *f,
+                            limit: l,
+                        },
+                    ));
+                }
+            }
+        }
+        if !n.site_meter {
+            continue;
+        }
+        let mut cur = n.parent;
+        for _ in 0..MAX_DEPTH {
+            let Some(p) = cur else { break };
+            let above = nodes.get(usize::from(p));
+            if above.is_some_and(|a| a.site_meter) {
+                return Err(err(
+                    Field::SiteMeter { node },
+                    Reason::NestedSiteMeter { above: p },
+                ));
+            }
+            cur = above.and_then(|a| a.parent);
+        }
     }
     Ok(())
 }

@@ -22,12 +22,26 @@ pub struct StationInputs {
     pub in2_closed: bool,
 }
 
+/// A site meter's reading at a tree node (LB-14).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SiteReading {
+    /// Current per supply phase at the node (mA), the points beneath included.
+    pub load_ma: [u32; 3],
+    /// When it was measured (`now_ms` clock). One later than `now_ms` counts as stale.
+    pub measured_ms: u64,
+}
+
 /// Inputs of one tree node.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct NodeInputs {
     /// The node's external set point (EX-1), if one was ever received.
     pub setpoint: Option<SetPoint>,
+    /// The latest site-meter reading at this node (LB-14), if the node has a meter and it ever
+    /// answered.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub site: Option<SiteReading>,
 }
 
 /// Inputs of one charge point.

@@ -51,8 +51,8 @@ pub use config::{
 };
 pub use controller::{Controller, StepInputs, StepOutputs, two_point_station};
 pub use io::{
-    Inputs, NO_NODE, NodeInputs, PointInputs, PointOutput, SetPoint, StationInputs, StationOutput,
-    StepError,
+    Inputs, NO_NODE, NodeInputs, PointInputs, PointOutput, SetPoint, SiteReading, StationInputs,
+    StationOutput, StepError,
 };
 pub use state::{NodeState, PointState, Run, StationState};
 pub use step::{Outputs, State, step};

@@ -26,7 +26,7 @@ use crate::types::AllocReason;
 /// Runs the selection into `w.in_s` (see the module doc). Points shed here are marked stopped.
 pub(crate) fn select(
     g: &General,
-    st: &StationState,
+    st: &mut StationState,
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
     points: &mut [PointState],
@@ -45,7 +45,106 @@ pub(crate) fn select(
         }
     }
     shed_until_fit(g, st, pcfg, ncfg, points, nodes, now_ms);
+    rotate(g, st, pcfg, ncfg, points, nodes, now_ms);
     start_waiting(g, st, pcfg, ncfg, points, nodes, now_ms);
+}
+
+/// LB-13: once per interval, the point that has waited longest for current takes the place of
+/// the point the shedding priority would shed next on the constraint it is short of, provided
+/// that one has run its minimum run time (the waiting one is past its minimum pause, or it would
+/// not be a candidate) and the swap lets the waiting point's start threshold fit. A VIP is never
+/// rotated out for a non-VIP. At most one pair per interval; if no swap is possible when the
+/// interval ends, it is tried again in each step until one is.
+fn rotate(
+    g: &General,
+    st: &mut StationState,
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+    now_ms: u64,
+) {
+    let Some(interval) = g.rotation_interval_ms else {
+        return;
+    };
+    if !st.passed(now_ms, st.last_rotation, interval) {
+        return;
+    }
+    // The waiting point that waited longest, held only by lack of current.
+    let mut best: Option<(u64, usize, u16)> = None;
+    for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
+        if !p.w.wants || p.w.in_s || p.run != Run::Waiting {
+            continue;
+        }
+        if start_hold(g, st, p, i, now_ms).is_some() {
+            continue;
+        }
+        let Some(short) = shortfall(g, ncfg, nodes, pc, p) else {
+            continue;
+        };
+        let key = (st.at(p.since), i, short);
+        if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
+            best = Some(key);
+        }
+    }
+    let Some((_, w, short)) = best else { return };
+    let Some(wp) = points.get(w).copied() else {
+        return;
+    };
+    // The point the shedding priority would shed next on that node, past its minimum run.
+    let mut victim: Option<usize> = None;
+    for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
+        let eligible = p.w.in_s
+            && p.run == Run::Running
+            && (wp.w.vip || !p.w.vip)
+            && p.w.mask & wp.w.mask != 0
+            && st.passed(now_ms, p.since, g.timers.min_run_ms);
+        if !eligible {
+            continue;
+        }
+        let mut beneath = false;
+        for_each_ancestor(ncfg, pc.node, |n| beneath |= n == usize::from(short));
+        if !beneath {
+            continue;
+        }
+        let first = match victim.and_then(|v| points.get(v).map(|vp| (v, vp))) {
+            None => true,
+            Some((v, vp)) => shed_before(g, st, now_ms, p, i, vp, v),
+        };
+        if first {
+            victim = Some(i);
+        }
+    }
+    let Some(v) = victim else { return };
+    let (Some(vc), Some(wc)) = (pcfg.get(v).copied(), pcfg.get(w).copied()) else {
+        return;
+    };
+    let Some(vp) = points.get_mut(v) else { return };
+    vp.w.in_s = false;
+    let vcopy = *vp;
+    add_min(ncfg, nodes, &vc, &vcopy, true);
+    if shortfall(g, ncfg, nodes, &wc, &wp).is_some() {
+        // The swap would not let the waiting point start: undo.
+        if let Some(vp) = points.get_mut(v) {
+            vp.w.in_s = true;
+        }
+        add_min(ncfg, nodes, &vc, &vcopy, false);
+        return;
+    }
+    if let Some(vp) = points.get_mut(v) {
+        vp.w.tried = true;
+        vp.w.reason = AllocReason::Shed;
+        vp.w.node = short;
+        vp.run = Run::Waiting;
+        vp.since = st.stamp(now_ms);
+        vp.put(bits::STOPPED | bits::SHED, true);
+    }
+    if let Some(wp) = points.get_mut(w) {
+        wp.w.in_s = true;
+        wp.w.tried = true;
+    }
+    add_min(ncfg, nodes, &wc, &wp, false);
+    st.last_rotation = st.stamp(now_ms);
 }
 
 fn add_min(

@@ -22,6 +22,8 @@ pub struct StationState {
     pub(crate) max_now_ms: u64,
     /// When core (re)started: the first step after a reset (SU-1 stagger).
     pub(crate) start: Stamp,
+    /// The last rotation (LB-13), or the start.
+    pub(crate) last_rotation: Stamp,
     pub(crate) started: bool,
 }
 
@@ -32,6 +34,7 @@ impl StationState {
             epoch_ms: 0,
             max_now_ms: 0,
             start: Stamp(0),
+            last_rotation: Stamp(0),
             started: false,
         }
     }
@@ -148,6 +151,9 @@ pub struct PointState {
     pub(crate) offer_high_at: Stamp,
     pub(crate) pwm_off_at: Stamp,
     pub(crate) ready_since: Stamp,
+    /// Lowest and highest current per supply phase since the last site-meter reading (LB-14).
+    pub(crate) site_low_ma: [u32; 3],
+    pub(crate) site_high_ma: [u32; 3],
     pub(crate) run: Run,
     pub(crate) bits: u16,
     pub(crate) phase_mode: u8,
@@ -172,6 +178,8 @@ impl PointState {
             offer_high_at: Stamp(0),
             pwm_off_at: Stamp(0),
             ready_since: Stamp(0),
+            site_low_ma: [0; 3],
+            site_high_ma: [0; 3],
             run: Run::Idle,
             bits: 0,
             phase_mode: THREE,
@@ -246,6 +254,18 @@ pub struct NodeState {
     pub(crate) sum_min: [u32; 3],
     pub(crate) sum_vip: [u32; 3],
     pub(crate) cnt: [u32; 3],
+    /// Site meter (LB-14): `measured_ms` of the last reading taken, whether one was taken.
+    pub(crate) site_taken_ms: u64,
+    pub(crate) site_have: bool,
+    /// Other consumers' load per phase: the held lower bound (reading less the highest current
+    /// of the points since the previous reading), and the latest upper bound (reading less
+    /// their lowest current). The headroom counts the larger.
+    pub(crate) site_other: [u32; 3],
+    pub(crate) site_upper: [u32; 3],
+    /// A lower estimate waiting for the hold time: since when, and the highest estimate since.
+    pub(crate) site_fall: u8,
+    pub(crate) site_fall_since: [Stamp; 3],
+    pub(crate) site_fall_max: [u32; 3],
 }
 
 impl NodeState {
@@ -260,16 +280,37 @@ impl NodeState {
             sum_min: [0; 3],
             sum_vip: [0; 3],
             cnt: [0; 3],
+            site_taken_ms: 0,
+            site_have: false,
+            site_other: [0; 3],
+            site_upper: [0; 3],
+            site_fall: 0,
+            site_fall_since: [Stamp(0); 3],
+            site_fall_max: [0; 3],
         }
     }
 
-    /// Effective limit per phase in the last step (mA): configured, set point or fallback.
+    /// Other consumers' load per phase applied by the site meter (LB-14), mA.
+    pub fn site_other_ma(&self) -> [u32; 3] {
+        let mut out = self.site_other;
+        for (o, u) in out.iter_mut().zip(self.site_upper) {
+            *o = (*o).max(u);
+        }
+        out
+    }
+
+    /// Effective limit per phase in the last step (mA): configured, set point, fallback or
+    /// site-meter headroom.
     pub fn limit_ma(&self) -> [u32; 3] {
         self.lim
     }
 
     pub(crate) fn shift(&mut self, d: u32) {
-        for s in &mut self.over_since {
+        for s in self
+            .over_since
+            .iter_mut()
+            .chain(self.site_fall_since.iter_mut())
+        {
             s.shift(d);
         }
     }

@@ -134,6 +134,7 @@ pub fn step(
             epoch_ms: now_ms,
             max_now_ms: now_ms,
             start: crate::state::Stamp(0),
+            last_rotation: crate::state::Stamp(0),
             started: true,
         };
         0
@@ -171,7 +172,9 @@ pub fn step(
         .zip(inputs.points)
         .enumerate()
     {
-        prepare_point(g, st, &cond, pc, p, pi, now_ms, energy_dt);
+        if prepare_point(g, st, &cond, pc, p, pi, now_ms, energy_dt) {
+            errors |= StationErrors::SETPOINT_LOST;
+        }
         if budget_broken && p.has(bits::CONTACTOR) {
             p.w.immediate = true;
             p.w.wants = false;
@@ -184,6 +187,17 @@ pub fn step(
             };
         }
     }
+    site_headroom(
+        g,
+        st,
+        pcfg,
+        ncfg,
+        points,
+        nodes,
+        inputs.nodes,
+        now_ms,
+        &mut errors,
+    );
     node_overload(g, st, pcfg, ncfg, points, nodes, now_ms, &mut errors);
 
     // Points that ran and may no longer: stop them (graceful or immediate, decided below).
@@ -203,6 +217,7 @@ pub fn step(
     select(g, st, pcfg, ncfg, points, nodes, now_ms);
     fill(pcfg, ncfg, points, nodes);
     transfer(g, st, pcfg, ncfg, points, nodes, now_ms);
+    stop_below_minimum(st, points, now_ms);
 
     let cluster = ncfg
         .iter()
@@ -234,6 +249,12 @@ pub fn step(
     }
     for (nc, (ns, ni)) in ncfg.iter().zip(nodes.iter().zip(inputs.nodes)) {
         deadline = deadline.min(node_deadline(g, st, nc, ns, ni, now_ms));
+    }
+    if let Some(interval) = g.rotation_interval_ms {
+        let due = st.at(st.last_rotation).saturating_add(u64::from(interval));
+        if due > now_ms {
+            deadline = deadline.min(due);
+        }
     }
     out.station.errors = errors;
     out.station.next_deadline_ms = deadline.max(now_ms.saturating_add(1));
@@ -310,11 +331,12 @@ fn prepare_point(
     pi: &PointInputs,
     now_ms: u64,
     energy_dt: u64,
-) {
+) -> bool {
     let th = &g.thresholds;
     let t = &g.timers;
     let now = st.stamp(now_ms);
     let vehicle = pi.vehicle;
+    let mut lost = false;
     p.w.immediate = false;
     p.w.node = NO_NODE;
 
@@ -455,6 +477,7 @@ fn prepare_point(
         match fresh(pi.setpoint, now_ms, t.setpoint_validity_ms) {
             Some(sp) => lower(sp, AllocReason::SetPoint),
             None => {
+                lost = true;
                 let fs = pc.fail_safe_ma.unwrap_or_else(|| {
                     let c = static_ceiling(th, pc);
                     crate::config::start_threshold(th, min_for(th, pc.phases), c)
@@ -483,6 +506,7 @@ fn prepare_point(
             p.w.reason = why;
         }
     }
+    lost
 }
 
 /// LB-12: a three-phase point counts as single-phase once only one phase has drawn for the
@@ -585,8 +609,14 @@ fn node_overload(
                 continue;
             }
             *errors |= StationErrors::OVERLOAD;
-            let mut total = used;
-            while total > lim {
+            let mut guard = pcfg.len();
+            while nodes
+                .get(ni)
+                .and_then(|n| n.used.get(ph))
+                .is_some_and(|u| *u > lim)
+                && guard > 0
+            {
+                guard = guard.saturating_sub(1);
                 // The point beneath drawing most above its signal on this phase.
                 let mut worst: Option<(u32, usize)> = None;
                 for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
@@ -603,12 +633,18 @@ fn node_overload(
                     }
                 }
                 let Some((_, v)) = worst else { break };
-                let Some(p) = points.get_mut(v) else { break };
+                let (Some(pc), Some(p)) = (pcfg.get(v), points.get_mut(v)) else {
+                    break;
+                };
                 p.put(bits::OVERCURRENT, true);
                 p.w.immediate = true;
                 p.w.wants = false;
                 p.w.reason = AllocReason::EvOverCurrent;
-                total = total.saturating_sub(p.w.measured.get(ph).copied().unwrap_or(0));
+                // Its current no longer counts on any phase of any node above it.
+                for ph2 in 0..3usize {
+                    let v = count_on(p, ph2, p.alloc_ma, false);
+                    add_on_constraints(ncfg, nodes, pc.node, 1 << ph2, |n| &mut n.used, v, true);
+                }
             }
         }
     }
@@ -659,7 +695,9 @@ fn transfer(
         if !p.w.in_s || p.w.target <= p.alloc_ma {
             continue;
         }
-        let starting = p.run != Run::Running;
+        // A point whose minimum rose with its phase mode (LB-12) is below its minimum: it is
+        // brought up to it like a start, or stopped below (LB-3).
+        let starting = p.run != Run::Running || p.alloc_ma < p.w.min;
         if !starting && !st.passed(now_ms, p.last_rise, g.timers.rise_interval_ms) {
             p.w.reason = AllocReason::RateLimit;
             p.w.node = NO_NODE;
@@ -704,10 +742,23 @@ fn transfer(
         }
         p.alloc_ma = x;
         p.last_rise = st.stamp(now_ms);
-        if starting {
+        if p.run != Run::Running {
             p.run = Run::Running;
             p.since = st.stamp(now_ms);
             p.put(bits::SHED | bits::BELOW_IDLE | bits::IDLE, false);
+        }
+    }
+}
+
+/// LB-3 after LB-12: a running point left below its minimum (the minimum changed with its phase
+/// mode and the rise to it did not fit) stops.
+fn stop_below_minimum(st: &StationState, points: &mut [PointState], now_ms: u64) {
+    for p in points.iter_mut() {
+        if p.run == Run::Running && p.alloc_ma < p.w.min {
+            p.alloc_ma = 0;
+            p.run = Run::Waiting;
+            p.since = st.stamp(now_ms);
+            p.put(bits::STOPPED, true);
         }
     }
 }
@@ -912,6 +963,26 @@ fn node_deadline(
             d = d.min(st.at(*s).saturating_add(u64::from(g.timers.ev_response_ms)));
         }
     }
+    for (ph, s) in ns.site_fall_since.iter().enumerate() {
+        if ns.site_fall & (1 << ph) != 0 {
+            d = d.min(
+                st.at(*s)
+                    .saturating_add(u64::from(g.timers.site_meter_hold_ms)),
+            );
+        }
+    }
+    if nc.site_meter
+        && let Some(r) = ni.site
+        && r.measured_ms <= now_ms
+    {
+        let expiry = r
+            .measured_ms
+            .saturating_add(u64::from(g.timers.site_meter_validity_ms))
+            .saturating_add(1);
+        if expiry > now_ms {
+            d = d.min(expiry);
+        }
+    }
     if g.external_control
         && nc.external
         && let Some(sp) = ni.setpoint
@@ -924,4 +995,162 @@ fn node_deadline(
         );
     }
     d
+}
+
+/// LB-14: the headroom of site-metered nodes. Each point keeps the lowest and the highest
+/// current it drew per supply phase since its meter's last reading. When a new reading arrives,
+/// the other consumers' load is the reading less those lowest currents, clamped at 0 (SPEC
+/// LB-14: an EV ramping up between readings is never taken for headroom), and it applies at once.
+///
+/// Choice where the SPEC is silent: the hold time that delays a fall is judged on the reading
+/// less the points' *highest* currents, a lower bound of the other load. A real dip of the
+/// building load lowers that bound too and is held; the one-reading overshoot that the lowest
+/// currents give while an EV ramps up is not a fall of the other load, and holding it for the
+/// hold time would shed the very EVs that caused it (a flap every hold time). So the load counted
+/// is max(latest upper bound, held lower bound): never below what the latest reading proves.
+///
+/// The points beneath share the node limit less that load less the margin; a stale meter (older
+/// than its validity, stamped in the future, or never read) gives the configured fail-safe
+/// headroom.
+#[allow(clippy::too_many_arguments)]
+fn site_headroom(
+    g: &General,
+    st: &StationState,
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+    inputs: &[NodeInputs],
+    now_ms: u64,
+    errors: &mut StationErrors,
+) {
+    if !ncfg.iter().any(|n| n.site_meter) {
+        return;
+    }
+    for p in points.iter_mut() {
+        let has = p.w.has_meas;
+        for ((low, high), m) in p
+            .site_low_ma
+            .iter_mut()
+            .zip(p.site_high_ma.iter_mut())
+            .zip(p.w.measured)
+        {
+            // A point without a measurement counts as 0: its draw is taken for other load.
+            let m = if has { m } else { 0 };
+            *low = (*low).min(m);
+            *high = (*high).max(m);
+        }
+    }
+    let t = &g.timers;
+    for (i, (nc, ni)) in ncfg.iter().zip(inputs).enumerate() {
+        if !nc.site_meter {
+            continue;
+        }
+        let reading = ni.site.filter(|r| {
+            r.measured_ms <= now_ms
+                && now_ms.saturating_sub(r.measured_ms) <= u64::from(t.site_meter_validity_ms)
+        });
+        let Some(ns) = nodes.get(i) else { continue };
+        let new = reading.filter(|r| !ns.site_have || r.measured_ms > ns.site_taken_ms);
+        if let Some(r) = new {
+            let mut own_low = [0u32; 3];
+            let mut own_high = [0u32; 3];
+            for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
+                let mut beneath = false;
+                for_each_ancestor(ncfg, pc.node, |n| beneath |= n == i);
+                if !beneath {
+                    continue;
+                }
+                for ph in 0..3usize {
+                    if let (Some(ol), Some(oh), Some(l), Some(h)) = (
+                        own_low.get_mut(ph),
+                        own_high.get_mut(ph),
+                        p.site_low_ma.get(ph),
+                        p.site_high_ma.get(ph),
+                    ) {
+                        *ol = ol.saturating_add(*l);
+                        *oh = oh.saturating_add(*h);
+                    }
+                }
+                // The next window starts now.
+                let now_draw = if p.w.has_meas { p.w.measured } else { [0; 3] };
+                p.site_low_ma = now_draw;
+                p.site_high_ma = now_draw;
+            }
+            if let Some(ns) = nodes.get_mut(i) {
+                ns.site_have = true;
+                ns.site_taken_ms = r.measured_ms;
+                for ph in 0..3usize {
+                    let load = r.load_ma.get(ph).copied().unwrap_or(u32::MAX);
+                    let upper = load.saturating_sub(own_low.get(ph).copied().unwrap_or(0));
+                    let lower = load.saturating_sub(own_high.get(ph).copied().unwrap_or(0));
+                    if let Some(u) = ns.site_upper.get_mut(ph) {
+                        *u = upper;
+                    }
+                    site_estimate(st, ns, ph, lower, now_ms);
+                }
+            }
+        }
+        let Some(ns) = nodes.get_mut(i) else { continue };
+        for ph in 0..3usize {
+            let bit = 1u8 << ph;
+            let since = ns.site_fall_since.get(ph).copied().unwrap_or_default();
+            if ns.site_fall & bit != 0 && st.passed(now_ms, since, t.site_meter_hold_ms) {
+                ns.site_fall &= !bit;
+                if let (Some(o), Some(m)) = (ns.site_other.get_mut(ph), ns.site_fall_max.get(ph)) {
+                    *o = *m;
+                }
+            }
+        }
+        if reading.is_some() && ns.site_have {
+            let margin = g.thresholds.site_margin_ma;
+            let others = ns.site_other_ma();
+            for ((l, r), (cfg_l, other)) in ns
+                .lim
+                .iter_mut()
+                .zip(ns.lim_reason.iter_mut())
+                .zip(nc.limit_ma.iter().zip(others))
+            {
+                let head = cfg_l.saturating_sub(other).saturating_sub(margin);
+                if head < *l {
+                    *l = head;
+                    *r = AllocReason::NodeLimit;
+                }
+            }
+        } else {
+            *errors |= StationErrors::SITE_METER_LOST;
+            let fs = nc
+                .site_fail_safe_ma
+                .unwrap_or_else(|| default_node_fail_safe(&g.thresholds, pcfg, ncfg, i));
+            for ((l, r), f) in ns.lim.iter_mut().zip(ns.lim_reason.iter_mut()).zip(fs) {
+                if f <= *l {
+                    *l = f;
+                    *r = AllocReason::SiteMeterStale;
+                }
+            }
+        }
+    }
+}
+
+/// Applies one new estimate of the other consumers' load on phase `ph` (LB-14): a rise at once,
+/// a fall only after the hold time.
+fn site_estimate(st: &StationState, ns: &mut NodeState, ph: usize, est: u32, now_ms: u64) {
+    let bit = 1u8 << ph;
+    let (Some(other), Some(max), Some(since)) = (
+        ns.site_other.get_mut(ph),
+        ns.site_fall_max.get_mut(ph),
+        ns.site_fall_since.get_mut(ph),
+    ) else {
+        return;
+    };
+    if est >= *other {
+        *other = est;
+        ns.site_fall &= !bit;
+    } else if ns.site_fall & bit != 0 {
+        *max = (*max).max(est);
+    } else {
+        ns.site_fall |= bit;
+        *since = st.stamp(now_ms);
+        *max = est;
+    }
 }

@@ -18,7 +18,7 @@
 //! in `step.rs`).
 
 use crate::balance::{add_on_constraints, for_each_ancestor, phases};
-use crate::config::{General, NodeConfig, PointConfig, ShedPriority, start_threshold};
+use crate::config::{General, NodeConfig, PointConfig, ShedPriority, is_beneath, start_threshold};
 use crate::io::NO_NODE;
 use crate::state::{NodeState, PointState, Run, StationState, bits};
 use crate::types::AllocReason;
@@ -92,29 +92,14 @@ fn rotate(
         return;
     };
     // The point the shedding priority would shed next on that node, past its minimum run.
-    let mut victim: Option<usize> = None;
-    for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
-        let eligible = p.w.in_s
+    let min_run = g.timers.min_run_ms;
+    let victim = next_to_shed(g, st, pcfg, ncfg, points, usize::from(short), now_ms, |p| {
+        p.w.in_s
             && p.run == Run::Running
             && (wp.w.vip || !p.w.vip)
             && p.w.mask & wp.w.mask != 0
-            && st.passed(now_ms, p.since, g.timers.min_run_ms);
-        if !eligible {
-            continue;
-        }
-        let mut beneath = false;
-        for_each_ancestor(ncfg, pc.node, |n| beneath |= n == usize::from(short));
-        if !beneath {
-            continue;
-        }
-        let first = match victim.and_then(|v| points.get(v).map(|vp| (v, vp))) {
-            None => true,
-            Some((v, vp)) => shed_before(g, st, now_ms, p, i, vp, v),
-        };
-        if first {
-            victim = Some(i);
-        }
-    }
+            && st.passed(now_ms, p.since, min_run)
+    });
     let Some(v) = victim else { return };
     let (Some(vc), Some(wc)) = (pcfg.get(v).copied(), pcfg.get(w).copied()) else {
         return;
@@ -246,24 +231,9 @@ fn shed_until_fit(
         let Some((node, ph)) = short_constraint(nodes) else {
             return;
         };
-        let mut victim: Option<usize> = None;
-        for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
-            if !p.w.in_s || p.w.mask & (1 << ph) == 0 {
-                continue;
-            }
-            let mut beneath = false;
-            for_each_ancestor(ncfg, pc.node, |n| beneath |= n == node);
-            if !beneath {
-                continue;
-            }
-            let better = match victim.and_then(|v| points.get(v).map(|vp| (v, vp))) {
-                None => true,
-                Some((v, vp)) => shed_before(g, st, now_ms, p, i, vp, v),
-            };
-            if better {
-                victim = Some(i);
-            }
-        }
+        let victim = next_to_shed(g, st, pcfg, ncfg, points, node, now_ms, |p| {
+            p.w.in_s && p.w.mask & (1 << ph) != 0
+        });
         let Some(v) = victim else { return };
         let (Some(pc), Some(p)) = (pcfg.get(v), points.get_mut(v)) else {
             return;
@@ -279,6 +249,30 @@ fn shed_until_fit(
             p.put(bits::STOPPED | bits::SHED, true);
         }
     }
+}
+
+/// The point beneath `node`, among those `eligible`, that the shedding order sheds first.
+#[allow(clippy::too_many_arguments)]
+fn next_to_shed(
+    g: &General,
+    st: &StationState,
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &[PointState],
+    node: usize,
+    now_ms: u64,
+    eligible: impl Fn(&PointState) -> bool,
+) -> Option<usize> {
+    let mut victim: Option<(usize, &PointState)> = None;
+    for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
+        if !eligible(p) || !is_beneath(ncfg, usize::from(pc.node), node) {
+            continue;
+        }
+        if victim.is_none_or(|(v, vp)| shed_before(g, st, now_ms, p, i, vp, v)) {
+            victim = Some((i, p));
+        }
+    }
+    victim.map(|(v, _)| v)
 }
 
 /// Whether the minimum pause (LB-6) or the start stagger (SU-1) still holds a waiting point.

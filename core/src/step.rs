@@ -21,7 +21,7 @@
 use crate::balance::{add_on_constraints, fill, for_each_ancestor, phases};
 use crate::config::{
     ConfigView, General, Input1Function, Input2Function, Location, NodeConfig, PointConfig,
-    default_node_fail_safe, min_for, phase_mask, static_ceiling,
+    default_node_fail_safe, is_beneath, min_for, phase_mask, static_ceiling,
 };
 use crate::io::{
     Inputs, NO_NODE, NodeInputs, PointInputs, PointOutput, SetPoint, StationOutput, StepError,
@@ -573,17 +573,7 @@ fn node_overload(
     errors: &mut StationErrors,
 ) {
     // Measured totals per node and phase (a point without a measurement counts its allocation).
-    for n in nodes.iter_mut() {
-        n.used = [0; 3];
-    }
-    for (pc, p) in pcfg.iter().zip(points.iter()) {
-        for ph in 0..3usize {
-            let v = count_on(p, ph, p.alloc_ma, false);
-            if v > 0 {
-                add_on_constraints(ncfg, nodes, pc.node, 1 << ph, |n| &mut n.used, v, false);
-            }
-        }
-    }
+    count_into_used(pcfg, ncfg, points, nodes, false);
     for ni in 0..nodes.len() {
         for ph in 0..3usize {
             let Some(ns) = nodes.get_mut(ni) else {
@@ -623,8 +613,7 @@ fn node_overload(
                     if p.has(bits::OVERCURRENT) && p.w.immediate {
                         continue;
                     }
-                    let mut beneath = false;
-                    for_each_ancestor(ncfg, pc.node, |n| beneath |= n == ni);
+                    let beneath = is_beneath(ncfg, usize::from(pc.node), ni);
                     let m = p.w.measured.get(ph).copied().unwrap_or(0);
                     let sig = if p.w.mask & bit != 0 { p.offer_ma } else { 0 };
                     let above = m.saturating_sub(sig);
@@ -662,6 +651,27 @@ fn count_on(p: &PointState, ph: usize, alloc: u32, lb9: bool) -> u32 {
     if lb9 { a.max(m) } else { m }
 }
 
+/// Sums every point's `count_on` (with `lb9` as given) into `used` of every node above it.
+fn count_into_used(
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &[PointState],
+    nodes: &mut [NodeState],
+    lb9: bool,
+) {
+    for n in nodes.iter_mut() {
+        n.used = [0; 3];
+    }
+    for (pc, p) in pcfg.iter().zip(points.iter()) {
+        for ph in 0..3usize {
+            let v = count_on(p, ph, p.alloc_ma, lb9);
+            if v > 0 {
+                add_on_constraints(ncfg, nodes, pc.node, 1 << ph, |n| &mut n.used, v, false);
+            }
+        }
+    }
+}
+
 /// Applies the targets: reductions at once, rises by the rise interval (PS-5) and only by what
 /// is free under the LB-9 count on every constraint above the point.
 fn transfer(
@@ -680,17 +690,7 @@ fn transfer(
             0
         };
     }
-    for n in nodes.iter_mut() {
-        n.used = [0; 3];
-    }
-    for (pc, p) in pcfg.iter().zip(points.iter()) {
-        for ph in 0..3usize {
-            let v = count_on(p, ph, p.alloc_ma, true);
-            if v > 0 {
-                add_on_constraints(ncfg, nodes, pc.node, 1 << ph, |n| &mut n.used, v, false);
-            }
-        }
-    }
+    count_into_used(pcfg, ncfg, points, nodes, true);
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         if !p.w.in_s || p.w.target <= p.alloc_ma {
             continue;
@@ -1056,9 +1056,7 @@ fn site_headroom(
             let mut own_low = [0u32; 3];
             let mut own_high = [0u32; 3];
             for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
-                let mut beneath = false;
-                for_each_ancestor(ncfg, pc.node, |n| beneath |= n == i);
-                if !beneath {
+                if !is_beneath(ncfg, usize::from(pc.node), i) {
                     continue;
                 }
                 for ph in 0..3usize {

@@ -307,51 +307,106 @@ fn start_waiting(
     nodes: &mut [NodeState],
     now_ms: u64,
 ) {
-    loop {
-        // The next candidate: VIP first, then waiting longest, then lowest index.
-        let mut best: Option<(bool, u64, usize)> = None;
-        for (i, p) in points.iter_mut().enumerate() {
-            if !p.w.wants || p.w.in_s || p.w.tried {
-                continue;
-            }
-            if let Some((why, _)) = start_hold(g, st, p, i, now_ms) {
-                // Held by its pause or stagger: say so only if current would be there.
-                p.w.tried = true;
-                match pcfg.get(i).and_then(|pc| shortfall(g, ncfg, nodes, pc, p)) {
-                    Some(n) => {
-                        p.w.reason = AllocReason::Shed;
-                        p.w.node = n;
-                    }
-                    None => {
-                        p.w.reason = why;
-                        p.w.node = NO_NODE;
-                    }
-                }
-                continue;
-            }
-            let key = (!p.w.vip, st.at(p.since), i);
-            if best.is_none_or(|b| key < b) {
-                best = Some(key);
-            }
+    // Candidates go into the order slots (slot k lives in points[k].w.order); points held by
+    // their pause or stagger say so, or "shed" if current would not be there anyway.
+    let mut m = 0usize;
+    for i in 0..points.len() {
+        let Some(p) = points.get(i) else { break };
+        if !p.w.wants || p.w.in_s || p.w.tried {
+            continue;
         }
-        let Some((_, _, i)) = best else { return };
+        if let Some((why, _)) = start_hold(g, st, p, i, now_ms) {
+            let short = pcfg.get(i).and_then(|pc| shortfall(g, ncfg, nodes, pc, p));
+            if let Some(p) = points.get_mut(i) {
+                p.w.tried = true;
+                (p.w.reason, p.w.node) = match short {
+                    Some(n) => (AllocReason::Shed, n),
+                    None => (why, NO_NODE),
+                };
+            }
+            continue;
+        }
+        // VIP first, then waiting longest, then lowest index, as one integer (index < 2^16).
+        let key = (u64::from(!p.w.vip) << 48) | (u64::from(p.since.0) << 16) | (i as u64);
+        if let Some(slot) = points.get_mut(m) {
+            slot.w.order = key;
+        }
+        m = m.saturating_add(1);
+    }
+    sort_slots(points, m);
+    for k in 0..m {
+        let Some(i) = points.get(k).map(|slot| (slot.w.order & 0xFFFF) as usize) else {
+            break;
+        };
         let (Some(pc), Some(p)) = (pcfg.get(i), points.get_mut(i)) else {
-            return;
+            continue;
         };
         p.w.tried = true;
-        let vip = p.w.vip;
+        if p.w.in_s {
+            continue;
+        }
         if let Some(n) = shortfall(g, ncfg, nodes, pc, p) {
             p.w.reason = AllocReason::Shed;
             p.w.node = n;
             continue;
         }
         p.w.in_s = true;
-        let pc = *pc;
-        let p_copy = *p;
+        let (pc, p_copy) = (*pc, *p);
         add_min(ncfg, nodes, &pc, &p_copy, false);
-        if vip {
+        if p_copy.w.vip {
             shed_until_fit(g, st, pcfg, ncfg, points, nodes, now_ms);
         }
+    }
+}
+
+/// Heap-sorts the first `m` order slots (`points[k].w.order`): O(m log m), in place, no
+/// allocation.
+fn sort_slots(points: &mut [PointState], m: usize) {
+    let key_at = |points: &[PointState], slot: usize| points.get(slot).map_or(0, |p| p.w.order);
+    let sift_down = |points: &mut [PointState], mut root: usize, end: usize| loop {
+        let child = root.saturating_mul(2).saturating_add(1);
+        if child >= end {
+            return;
+        }
+        let mut top = root;
+        if key_at(points, top) < key_at(points, child) {
+            top = child;
+        }
+        let right = child.saturating_add(1);
+        if right < end && key_at(points, top) < key_at(points, right) {
+            top = right;
+        }
+        if top == root {
+            return;
+        }
+        swap_slots(points, root, top);
+        root = top;
+    };
+    let mut start = m / 2;
+    while start > 0 {
+        start = start.saturating_sub(1);
+        sift_down(points, start, m);
+    }
+    let mut end = m;
+    while end > 1 {
+        end = end.saturating_sub(1);
+        swap_slots(points, 0, end);
+        sift_down(points, 0, end);
+    }
+}
+
+fn swap_slots(points: &mut [PointState], a: usize, b: usize) {
+    let (Some(x), Some(y)) = (
+        points.get(a).map(|p| p.w.order),
+        points.get(b).map(|p| p.w.order),
+    ) else {
+        return;
+    };
+    if let Some(p) = points.get_mut(a) {
+        p.w.order = y;
+    }
+    if let Some(p) = points.get_mut(b) {
+        p.w.order = x;
     }
 }
 

@@ -134,6 +134,7 @@ pub(crate) struct Work {
     pub ceil_reason: AllocReason,
     pub reason: AllocReason,
     pub node: u16,
+    pub order: u64, // a slot of the start order (shed.rs), not about this point
 }
 
 /// State of one charge point.
@@ -201,6 +202,7 @@ impl PointState {
                 ceil_reason: AllocReason::NoVehicle,
                 reason: AllocReason::NoVehicle,
                 node: 0,
+                order: 0,
             },
         }
     }

@@ -410,7 +410,7 @@ fn prepare_point(
         } else if st.passed(now_ms, p.idle_since, t.idle_ms) {
             p.put(bits::IDLE, true);
         }
-    } else if p.run != Run::Running || drawn >= th.idle_threshold_ma {
+    } else if p.run != Run::Running || pi.measured_ma.is_none() || drawn >= th.idle_threshold_ma {
         p.put(bits::BELOW_IDLE | bits::IDLE, false);
     }
 
@@ -663,12 +663,17 @@ fn count_into_used(
         n.used = [0; 3];
     }
     for (pc, p) in pcfg.iter().zip(points.iter()) {
-        for ph in 0..3usize {
-            let v = count_on(p, ph, p.alloc_ma, lb9);
-            if v > 0 {
-                add_on_constraints(ncfg, nodes, pc.node, 1 << ph, |n| &mut n.used, v, false);
-            }
+        let v = [0usize, 1, 2].map(|ph| count_on(p, ph, p.alloc_ma, lb9));
+        if v == [0; 3] {
+            continue;
         }
+        for_each_ancestor(ncfg, pc.node, |n| {
+            if let Some(ns) = nodes.get_mut(n) {
+                for (u, x) in ns.used.iter_mut().zip(v) {
+                    *u = u.saturating_add(x);
+                }
+            }
+        });
     }
 }
 

@@ -10,11 +10,15 @@
 //! ## Map from SPEC rule to module
 //! | rules | module |
 //! |---|---|
-//! | §2.2, §5.5 parameters; LB-7, LB-8 fit checks; PS-1 budget | [`config`] |
+//! | §2.2, §5.5 parameters; LB-7, LB-8, LB-14 fit checks; PS-1 budget | [`config`] |
 //! | TREE-1, LB-1, LB-4, LB-12 (constraints per phase) | `balance` |
-//! | LB-5, LB-6, VIP (AU-1 side), SU-1 stagger | `shed` |
-//! | LB-2, LB-3, LB-9, LB-10, LB-11, LB-12 detection, IN-1 … IN-5, EX-1, EX-2, LOC-1, SU-3, PS-4 | `step` |
-//! | PS-3 | [`pilot`] |
+//! | LB-5, LB-6, LB-13, VIP (AU-1 side), SU-1 stagger | `shed` |
+//! | LB-2, LB-3, LB-9 (EV side), LB-10, LB-12 detection, IN-1 … IN-5, EX-1, EX-2, LOC-1 | `point` |
+//! | LB-9 (node side: counts, over-limit stops) | `overload` |
+//! | LB-14 | `site` |
+//! | PS-3 duty, PS-4 contactor, SU-1 closing | `drive`, [`pilot`] |
+//! | PS-1, PS-2, PS-6, CAB-2 | [`cp`] |
+//! | the pipeline; LB-8 fallback, LB-9 transfer, PS-5 rise interval, SU-3 clock, deadlines | `step` |
 //! | MT-1 | [`meter`] |
 #![cfg_attr(not(test), no_std)]
 #![cfg_attr(
@@ -36,10 +40,15 @@
 mod balance;
 pub mod config;
 mod controller;
+pub mod cp;
+mod drive;
 mod io;
 pub mod meter;
+mod overload;
 pub mod pilot;
+mod point;
 mod shed;
+mod site;
 mod state;
 mod step;
 pub mod types;

@@ -1,0 +1,164 @@
+//! What a point shows and switches (PS-3, PS-4, LOC-1, SU-1): the offer and its duty, the pilot
+//! output, the contactor with its immediate and graceful stops, and the status flags.
+
+use crate::balance::phases;
+use crate::config::{General, Location, PointConfig};
+use crate::io::PointInputs;
+use crate::io::PointOutput;
+use crate::pilot::{decode_ma, duty_permille};
+use crate::state::{PointState, Run, StationState, bits};
+use crate::types::{AllocReason, Commands, PilotOutput, PointFlags, VehicleState};
+
+/// LB-3 after LB-12: a running point left below its minimum (the minimum changed with its phase
+/// mode and the rise to it did not fit) stops.
+pub(crate) fn stop_below_minimum(st: &StationState, points: &mut [PointState], now_ms: u64) {
+    for p in points.iter_mut() {
+        if p.run == Run::Running && p.alloc_ma < p.w.min {
+            p.alloc_ma = 0;
+            p.run = Run::Waiting;
+            p.since = st.stamp(now_ms);
+            p.put(bits::STOPPED, true);
+        }
+    }
+}
+
+/// Offer, pilot, contactor, flags and outputs of one point (PS-3, PS-4, LOC-1).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finish_point(
+    g: &General,
+    st: &StationState,
+    pc: &PointConfig,
+    p: &mut PointState,
+    pi: &PointInputs,
+    po: &mut PointOutput,
+    now_ms: u64,
+    cluster: bool,
+) {
+    let now = st.stamp(now_ms);
+    let duty = duty_permille(p.alloc_ma);
+    let offer = duty.map_or(0, decode_ma);
+    let prev = p.offer_ma;
+    if offer < prev {
+        // A reduction: the EV has a new response time, and the old offer stays the reference
+        // for the hard threshold within it (PS-4, LB-9).
+        p.offer_high_ma = p.offer_high_ma.max(prev);
+        p.offer_high_at = now;
+        if p.has(bits::OVER) {
+            p.over_since = now;
+        }
+    } else if offer >= p.offer_high_ma {
+        p.offer_high_ma = offer;
+        p.offer_high_at = now;
+    }
+    p.offer_ma = offer;
+    let pwm = offer > 0;
+
+    let charge_state = p.vehicle == VehicleState::C
+        || (p.vehicle == VehicleState::D && g.location == Location::Outdoor);
+    let fault = p.has(bits::PILOT_FAULT | bits::HARD_FAULT);
+    if prev > 0 && !pwm && p.has(bits::CONTACTOR) {
+        p.put(bits::GRACEFUL, true);
+        p.pwm_off_at = now;
+    }
+    // SU-1 / PS-4: the contactor closes only once C has been seen with PWM on for the debounce
+    // time towards C, also for an EV found in C at start-up or after a pause.
+    let ready = charge_state && pwm && !fault && !p.w.immediate;
+    if !ready {
+        p.put(bits::READY, false);
+    } else if !p.has(bits::READY) {
+        p.put(bits::READY, true);
+        p.ready_since = now;
+    }
+    let closed = if p.has(bits::CONTACTOR) {
+        !p.w.immediate
+            && !fault
+            && charge_state
+            && (pwm
+                || (p.has(bits::GRACEFUL) && !st.passed(now_ms, p.pwm_off_at, g.timers.grace_ms)))
+    } else {
+        ready
+            && p.alloc_ma >= p.w.min
+            && st.passed(now_ms, p.ready_since, g.timers.debounce_charge_ms)
+    };
+    p.put(bits::CONTACTOR, closed);
+    if !closed || pwm {
+        p.put(bits::GRACEFUL, false);
+    }
+
+    let pilot = if fault || p.w.reason == AllocReason::ProtectionDevice {
+        PilotOutput::StateF
+    } else if pwm {
+        PilotOutput::Pwm
+    } else {
+        PilotOutput::Steady12V
+    };
+
+    let mut flags = PointFlags::EMPTY;
+    flags.set(PointFlags::NORMAL_MODE_3, true);
+    flags.set(
+        PointFlags::VENTILATION_REQUIRED,
+        p.vehicle == VehicleState::D,
+    );
+    flags.set(PointFlags::CLUSTER_MODE, cluster);
+    if p.vehicle.connected() {
+        let single = p.w.mask.count_ones() == 1;
+        flags.set(PointFlags::SINGLE_PHASE, single);
+        flags.set(PointFlags::THREE_PHASE, !single);
+    }
+    flags.set(PointFlags::VIP_BADGE_MODE, pi.vip);
+    let c = pi.commands;
+    flags.set(
+        PointFlags::UNAVAILABLE_OCPP_CMD,
+        c.contains(Commands::UNAVAILABLE_OCPP),
+    );
+    flags.set(
+        PointFlags::MAINTENANCE_PLC_CMD,
+        c.contains(Commands::MAINTENANCE),
+    );
+    flags.set(PointFlags::BOOKED_PLC_CMD, c.contains(Commands::BOOKED));
+    flags.set(PointFlags::SUSPEND_PLC_CMD, c.contains(Commands::SUSPEND));
+    flags.set(
+        PointFlags::UNAVAILABLE_PLC_CMD,
+        c.contains(Commands::UNAVAILABLE),
+    );
+    flags.set(
+        PointFlags::CHARGE_POSTPONE,
+        c.contains(Commands::POSTPONE) || (p.w.reason == AllocReason::Input && p.alloc_ma == 0),
+    );
+    let waiting = p.w.wants && p.alloc_ma == 0;
+    flags.set(
+        PointFlags::NOT_ENOUGH_ENERGY_TO_START,
+        waiting && matches!(p.w.reason, AllocReason::Shed | AllocReason::NodeLimit),
+    );
+    flags.set(PointFlags::PWM_ON, pwm);
+    flags.set(PointFlags::CONTACTOR_CLOSED, closed);
+    flags.set(PointFlags::SHED, p.has(bits::SHED) && p.alloc_ma == 0);
+    flags.set(PointFlags::EV_IDLE, p.has(bits::IDLE));
+    flags.set(
+        PointFlags::EV_OVERCURRENT,
+        p.has(bits::OVERCURRENT | bits::HARD_FAULT),
+    );
+    flags.set(PointFlags::FAULT, fault);
+    flags.set(PointFlags::FALLBACK, p.w.reason == AllocReason::Fallback);
+    flags.set(PointFlags::STOPPING, closed && !pwm);
+
+    let mut alloc = [0u32; 3];
+    for ph in phases(p.w.mask) {
+        if let Some(a) = alloc.get_mut(ph) {
+            *a = p.alloc_ma;
+        }
+    }
+    let _ = pc;
+    *po = PointOutput {
+        alloc_ma: alloc,
+        allocation_ma: p.alloc_ma,
+        signal_ma: offer,
+        duty_permille: duty.unwrap_or(0),
+        pilot,
+        contactor: closed,
+        reason: p.w.reason,
+        reason_node: p.w.node,
+        flags,
+        energy_mwh: p.energy.mwh,
+    };
+}

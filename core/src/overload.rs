@@ -1,0 +1,126 @@
+//! Counting the points against the tree (LB-9): measured and allocated currents per node and
+//! phase, and the immediate stop of the points drawing most above their signal when a node stays
+//! over its limit.
+
+use crate::balance::{add_on_constraints, for_each_ancestor};
+use crate::config::{General, NodeConfig, PointConfig, is_beneath};
+use crate::state::{NodeState, PointState, StationState, bits};
+use crate::types::{AllocReason, StationErrors};
+
+/// LB-9: a node whose measured total stays above its limit beyond the response time stops the
+/// points drawing most above their signal, at once, until it fits.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn node_overload(
+    g: &General,
+    st: &StationState,
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+    now_ms: u64,
+    errors: &mut StationErrors,
+) {
+    // Measured totals per node and phase (a point without a measurement counts its allocation).
+    count_into_used(pcfg, ncfg, points, nodes, false);
+    for ni in 0..nodes.len() {
+        for ph in 0..3usize {
+            let Some(ns) = nodes.get_mut(ni) else {
+                continue;
+            };
+            let (Some(&used), Some(&lim)) = (ns.used.get(ph), ns.lim.get(ph)) else {
+                continue;
+            };
+            let bit = 1u8 << ph;
+            if used <= lim {
+                ns.over &= !bit;
+                continue;
+            }
+            if ns.over & bit == 0 {
+                ns.over |= bit;
+                if let Some(s) = ns.over_since.get_mut(ph) {
+                    *s = st.stamp(now_ms);
+                }
+                continue;
+            }
+            let since = ns.over_since.get(ph).copied().unwrap_or_default();
+            if !st.passed(now_ms, since, g.timers.ev_response_ms) {
+                continue;
+            }
+            *errors |= StationErrors::OVERLOAD;
+            let mut guard = pcfg.len();
+            while nodes
+                .get(ni)
+                .and_then(|n| n.used.get(ph))
+                .is_some_and(|u| *u > lim)
+                && guard > 0
+            {
+                guard = guard.saturating_sub(1);
+                // The point beneath drawing most above its signal on this phase.
+                let mut worst: Option<(u32, usize)> = None;
+                for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
+                    if p.has(bits::OVERCURRENT) && p.w.immediate {
+                        continue;
+                    }
+                    let beneath = is_beneath(ncfg, usize::from(pc.node), ni);
+                    let m = p.w.measured.get(ph).copied().unwrap_or(0);
+                    let sig = if p.w.mask & bit != 0 { p.offer_ma } else { 0 };
+                    let above = m.saturating_sub(sig);
+                    if beneath && p.w.has_meas && above > 0 && worst.is_none_or(|w| above > w.0) {
+                        worst = Some((above, i));
+                    }
+                }
+                let Some((_, v)) = worst else { break };
+                let (Some(pc), Some(p)) = (pcfg.get(v), points.get_mut(v)) else {
+                    break;
+                };
+                p.put(bits::OVERCURRENT, true);
+                p.w.immediate = true;
+                p.w.wants = false;
+                p.w.reason = AllocReason::EvOverCurrent;
+                // Its current no longer counts on any phase of any node above it.
+                for ph2 in 0..3usize {
+                    let v = count_on(p, ph2, p.alloc_ma, false);
+                    add_on_constraints(ncfg, nodes, pc.node, 1 << ph2, |n| &mut n.used, v, true);
+                }
+            }
+        }
+    }
+}
+
+/// What a point counts against a constraint on supply phase `ph` (LB-9): the larger of its
+/// allocation there and its measured current (its allocation alone without a measurement; with
+/// `lb9` false, its measured current alone where it has one).
+pub(crate) fn count_on(p: &PointState, ph: usize, alloc: u32, lb9: bool) -> u32 {
+    let a = if p.w.mask & (1 << ph) != 0 { alloc } else { 0 };
+    if !p.w.has_meas {
+        return a;
+    }
+    let m = p.w.measured.get(ph).copied().unwrap_or(0);
+    if lb9 { a.max(m) } else { m }
+}
+
+/// Sums every point's `count_on` (with `lb9` as given) into `used` of every node above it.
+pub(crate) fn count_into_used(
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &[PointState],
+    nodes: &mut [NodeState],
+    lb9: bool,
+) {
+    for n in nodes.iter_mut() {
+        n.used = [0; 3];
+    }
+    for (pc, p) in pcfg.iter().zip(points.iter()) {
+        let v = [0usize, 1, 2].map(|ph| count_on(p, ph, p.alloc_ma, lb9));
+        if v == [0; 3] {
+            continue;
+        }
+        for_each_ancestor(ncfg, pc.node, |n| {
+            if let Some(ns) = nodes.get_mut(n) {
+                for (u, x) in ns.used.iter_mut().zip(v) {
+                    *u = u.saturating_add(x);
+                }
+            }
+        });
+    }
+}

@@ -227,6 +227,43 @@ impl PointConfig {
     }
 }
 
+/// Thermal derating of every point from its temperature input (TH-1), in tenths of °C.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ThermalConfig {
+    /// Above this the ceiling falls linearly …
+    pub derate_start_dc: i16,
+    /// … to the minimum operating current at this temperature.
+    pub derate_end_dc: i16,
+    /// At or above this the point pauses …
+    pub pause_dc: i16,
+    /// … until the temperature is this much below `pause_dc` again (> 0).
+    pub hysteresis_dc: i16,
+}
+
+/// Contactor and temperature protection (CT-1, TH-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ProtectionConfig {
+    /// Current through a contactor commanded open that counts as welded (0.1–6 A, default 1 A,
+    /// CT-1).
+    pub welded_current_ma: u32,
+    /// How long that current must flow (100 ms – 10 s, default 500 ms, CT-1).
+    pub welded_ms: u32,
+    /// Thermal derating (TH-1), where the firmware reports temperatures; `None`: off.
+    pub thermal: Option<ThermalConfig>,
+}
+
+impl Default for ProtectionConfig {
+    fn default() -> Self {
+        ProtectionConfig {
+            welded_current_ma: 1_000,
+            welded_ms: 500,
+            thermal: None,
+        }
+    }
+}
+
 /// Function inputs (SPEC §2.2, IN-1 … IN-5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -344,6 +381,9 @@ pub struct RawConfig<PS, NS> {
     /// the default).
     #[cfg_attr(feature = "serde", serde(default))]
     pub rotation_interval_ms: Option<u32>,
+    /// Contactor and temperature protection (CT-1, TH-1).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub protection: ProtectionConfig,
     /// The charge points.
     pub points: PS,
     /// The limit tree's nodes.
@@ -424,6 +464,7 @@ impl<PS, NS> RawConfig<PS, NS> {
             timers: Timers::default(),
             thresholds: Thresholds::default(),
             rotation_interval_ms: None,
+            protection: ProtectionConfig::default(),
             points,
             nodes,
         }
@@ -491,6 +532,8 @@ pub enum Field {
     },
     /// `rotation_interval_ms` (LB-13).
     RotationInterval,
+    /// A field of `protection` (CT-1, TH-1), by name.
+    Protection(&'static str),
     /// `nodes[node].site_meter` (LB-14).
     SiteMeter {
         /// Node index.
@@ -585,6 +628,8 @@ pub enum Reason {
     },
     /// Hard over-current threshold not above the tolerance.
     NotAboveTolerance,
+    /// Thermal temperatures not in the order start < end < pause, or a hysteresis ≤ 0 (TH-1).
+    ThermalOrder,
     /// A site-metered node beneath another site-metered node (LB-14).
     NestedSiteMeter {
         /// The metered node above it.
@@ -622,6 +667,7 @@ impl fmt::Display for Field {
             Field::Parent { node } => write!(f, "nodes[{node}].parent"),
             Field::NodeLimit { node, phase } => write!(f, "nodes[{node}].limit_ma[{phase:?}]"),
             Field::RotationInterval => write!(f, "rotation_interval_ms"),
+            Field::Protection(name) => write!(f, "protection.{name}"),
             Field::SiteMeter { node } => write!(f, "nodes[{node}].site_meter"),
             Field::SiteFailSafe { node, phase } => {
                 write!(f, "nodes[{node}].site_fail_safe_ma[{phase:?}]")
@@ -665,6 +711,10 @@ impl fmt::Display for Reason {
                 "with load balancing disabled the ceilings add up to {sum} mA, above {limit} mA"
             ),
             Reason::NotAboveTolerance => write!(f, "must be above the over-current tolerance"),
+            Reason::ThermalOrder => write!(
+                f,
+                "needs derate start < derate end < pause and a hysteresis above 0"
+            ),
             Reason::NestedSiteMeter { above } => {
                 write!(
                     f,
@@ -780,6 +830,7 @@ pub(crate) struct General {
     pub thresholds: Thresholds,
     pub family: ProductFamily,
     pub rotation_interval_ms: Option<u32>,
+    pub protection: ProtectionConfig,
 }
 
 impl General {
@@ -794,6 +845,7 @@ impl General {
             thresholds: raw.thresholds,
             family: raw.family,
             rotation_interval_ms: raw.rotation_interval_ms,
+            protection: raw.protection,
         }
     }
 }
@@ -979,6 +1031,7 @@ where
         range(Field::RotationInterval, r, 60_000, 86_400_000)?;
     }
     validate_site_meters(nodes)?;
+    validate_protection(&raw.protection)?;
     for (i, n) in nodes.iter().enumerate() {
         let node = u16::try_from(i).unwrap_or(u16::MAX);
         if let Some(fs) = n.fail_safe_ma {
@@ -1001,6 +1054,25 @@ where
 
     if !raw.load_balancing {
         validate_unbalanced(t, points, nodes)?;
+    }
+    Ok(())
+}
+
+/// CT-1 and TH-1 parameters.
+fn validate_protection(p: &ProtectionConfig) -> Result<(), ConfigError> {
+    range(
+        Field::Protection("welded_current_ma"),
+        p.welded_current_ma,
+        100,
+        6_000,
+    )?;
+    range(Field::Protection("welded_ms"), p.welded_ms, 100, 10_000)?;
+    if let Some(t) = p.thermal
+        && !(t.derate_start_dc < t.derate_end_dc
+            && t.derate_end_dc < t.pause_dc
+            && t.hysteresis_dc > 0)
+    {
+        return Err(err(Field::Protection("thermal"), Reason::ThermalOrder));
     }
     Ok(())
 }

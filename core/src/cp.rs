@@ -7,6 +7,9 @@
 //! 13 500 mV is included. Between two adjacent valid states, leaving the believed state needs the
 //! boundary crossed by 300 mV; next to "unknown" there is no hysteresis.
 
+use crate::config::General;
+use crate::io::CpReading;
+use crate::state::{PointState, Stamp, StationState, bits};
 use crate::types::VehicleState;
 
 /// Hysteresis between adjacent pilot states (mV, PS-1).
@@ -176,6 +179,69 @@ impl CableStatus {
             CableStatus::Fault => "cable fault",
         }
     }
+}
+
+/// The pilot front end of one point for one step (PS-1, PS-2, PS-7, SU-2): classifies the high
+/// level against the believed state, debounces it (short towards a safer state, longer towards C
+/// and D), notes when C or D was first seen (for the contactor, SU-1), and checks the diode while
+/// PWM was on. Returns the believed state. While core drives the State F wake-up, and for the
+/// settling window after, the readings are expected to be −12 V and are not believed.
+pub(crate) fn front_end(
+    g: &General,
+    st: &StationState,
+    p: &mut PointState,
+    cp: CpReading,
+    now_ms: u64,
+) -> VehicleState {
+    let t = &g.timers;
+    let now = st.stamp(now_ms);
+    if p.has(bits::SETTLE) {
+        let settle = t.wakeup_f_ms.saturating_add(t.wakeup_settle_ms);
+        if st.passed(now_ms, p.wake_at, settle) {
+            p.put(bits::SETTLE, false);
+        }
+    }
+    if p.has(bits::WAKE | bits::SETTLE) {
+        return p.vehicle;
+    }
+    let s = classify(cp.high_mv, p.vehicle);
+    if s == p.vehicle {
+        p.cand = s;
+    } else if s != p.cand {
+        p.cand = s;
+        p.cand_since = now;
+    }
+    let debounce = if is_safer(p.cand) {
+        t.debounce_safer_ms
+    } else {
+        t.debounce_charge_ms
+    };
+    let mut believed = p.vehicle;
+    if p.cand != believed && st.passed(now_ms, p.cand_since, debounce) {
+        believed = p.cand;
+    }
+    note_charge_state(p, s, now);
+    // PS-2: while PWM was on, the low level shows the EV's diode.
+    if p.has(bits::PWM_WAS) && !diode_ok(cp.low_mv) {
+        if !p.has(bits::DIODE_PENDING) {
+            p.put(bits::DIODE_PENDING, true);
+            p.diode_since = now;
+        } else if st.passed(now_ms, p.diode_since, t.debounce_safer_ms) {
+            p.put(bits::DIODE_FAULT | bits::PILOT_FAULT, true);
+        }
+    } else {
+        p.put(bits::DIODE_PENDING, false);
+    }
+    believed
+}
+
+/// Notes when the pilot (as read, before debounce) first showed C or D (SU-1).
+pub(crate) fn note_charge_state(p: &mut PointState, read: VehicleState, now: Stamp) {
+    let charge = matches!(read, VehicleState::C | VehicleState::D);
+    if charge && !p.has(bits::RAW_CHARGE) {
+        p.c_since = now;
+    }
+    p.put(bits::RAW_CHARGE, charge);
 }
 
 #[cfg(test)]

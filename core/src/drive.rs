@@ -51,50 +51,82 @@ pub(crate) fn finish_point(
         p.offer_high_at = now;
     }
     p.offer_ma = offer;
-    let pwm = offer > 0;
+    let domestic = p.w.domestic;
+    // A domestic socket has no pilot (CAB-3): "PWM" stands for "switched on".
+    let pwm = offer > 0 || (domestic && p.alloc_ma > 0);
+    let wake = wake_up(g, st, p, pwm, now_ms);
+    if pwm && !p.has(bits::PWM_WAS) {
+        p.pwm_since = now;
+    }
 
     let charge_state = p.vehicle == VehicleState::C
         || (p.vehicle == VehicleState::D && g.location == Location::Outdoor);
-    let fault = p.has(bits::PILOT_FAULT | bits::HARD_FAULT);
-    if prev > 0 && !pwm && p.has(bits::CONTACTOR) {
+    let pilot_fault = p.has(bits::PILOT_FAULT | bits::HARD_FAULT);
+    let fault = pilot_fault || p.has(bits::WELDED) || p.w.cable_fault;
+    let was_closed = p.has(bits::CONTACTOR);
+    if prev > 0 && !pwm && was_closed {
         p.put(bits::GRACEFUL, true);
         p.pwm_off_at = now;
     }
-    // SU-1 / PS-4: the contactor closes only once C has been seen with PWM on for the debounce
-    // time towards C, also for an EV found in C at start-up or after a pause.
-    let ready = charge_state && pwm && !fault && !p.w.immediate;
-    if !ready {
-        p.put(bits::READY, false);
-    } else if !p.has(bits::READY) {
-        p.put(bits::READY, true);
-        p.ready_since = now;
-    }
-    let closed = if p.has(bits::CONTACTOR) {
+    let closed = if domestic {
+        // CAB-3: contactor closed ⇒ switched on ∧ no fault; switched off at once.
+        pwm && !fault && !p.w.immediate && p.alloc_ma >= p.w.min
+    } else if was_closed {
         !p.w.immediate
             && !fault
             && charge_state
             && (pwm
                 || (p.has(bits::GRACEFUL) && !st.passed(now_ms, p.pwm_off_at, g.timers.grace_ms)))
     } else {
-        ready
+        // SU-1 / PS-4: closes only once C has been seen with PWM on for the debounce time towards
+        // C, also for an EV found in C at start-up or after a pause.
+        let seen = st.at(p.c_since).max(st.at(p.pwm_since));
+        charge_state
+            && pwm
+            && !wake
+            && !fault
+            && !p.w.immediate
             && p.alloc_ma >= p.w.min
-            && st.passed(now_ms, p.ready_since, g.timers.debounce_charge_ms)
+            && now_ms.saturating_sub(seen) >= u64::from(g.timers.debounce_charge_ms)
     };
+    if was_closed && !closed {
+        p.opened_at = now;
+    }
     p.put(bits::CONTACTOR, closed);
     if !closed || pwm {
         p.put(bits::GRACEFUL, false);
     }
+    p.put(bits::PWM_WAS, pwm && !wake && !domestic);
 
-    let pilot = if fault || p.w.reason == AllocReason::ProtectionDevice {
+    // A latched pilot fault shows +12 V so that the vehicle's departure (A) can be seen (SU-2);
+    // protection devices and a welded contactor show State F (IN-2, CT-1).
+    let pilot = if p.w.reason == AllocReason::ProtectionDevice || p.has(bits::WELDED) || wake {
         PilotOutput::StateF
-    } else if pwm {
+    } else if pwm && !domestic && !pilot_fault {
         PilotOutput::Pwm
     } else {
         PilotOutput::Steady12V
     };
+    let (offer, duty) = if pilot == PilotOutput::Pwm {
+        (offer, duty)
+    } else {
+        (0, None)
+    };
 
     let mut flags = PointFlags::EMPTY;
-    flags.set(PointFlags::NORMAL_MODE_3, true);
+    flags.set(PointFlags::NORMAL_MODE_3, !domestic);
+    flags.set(
+        PointFlags::DOMESTIC_CABLE_DETECTED,
+        domestic && p.vehicle.connected(),
+    );
+    flags.set(PointFlags::CABLE_FAULT, p.w.cable_fault);
+    flags.set(PointFlags::WELDED, p.has(bits::WELDED));
+    flags.set(
+        PointFlags::THERMAL,
+        p.has(bits::THERMAL_PAUSE) || p.w.ceil_reason == AllocReason::Thermal,
+    );
+    flags.set(PointFlags::WAKE_UP, wake);
+    flags.set(PointFlags::DIODE_FAULT, p.has(bits::DIODE_FAULT));
     flags.set(
         PointFlags::VENTILATION_REQUIRED,
         p.vehicle == VehicleState::D,
@@ -161,4 +193,31 @@ pub(crate) fn finish_point(
         flags,
         energy_mwh: p.energy.mwh,
     };
+}
+
+/// PS-7: when a paused point charges again and its EV stays in B for the configured time after
+/// PWM returned, core drives State F for the wake-up time, then PWM again; once per resume.
+/// Returns whether core drives State F now.
+fn wake_up(g: &General, st: &StationState, p: &mut PointState, pwm: bool, now_ms: u64) -> bool {
+    let t = &g.timers;
+    if p.has(bits::WAKE) {
+        if !pwm || st.passed(now_ms, p.wake_at, t.wakeup_f_ms) {
+            // Back to PWM (as a new offer) with the settling window of the front end.
+            p.put(bits::WAKE, false);
+            p.put(bits::SETTLE, true);
+            p.pwm_since = st.stamp(now_ms);
+            return false;
+        }
+        return true;
+    }
+    let due = pwm
+        && p.has(bits::RESUMED)
+        && !p.has(bits::WOKEN)
+        && p.vehicle == VehicleState::B
+        && st.passed(now_ms, p.pwm_since, t.wakeup_after_ms);
+    if due {
+        p.put(bits::WAKE | bits::WOKEN, true);
+        p.wake_at = st.stamp(now_ms);
+    }
+    due
 }

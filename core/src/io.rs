@@ -44,12 +44,39 @@ pub struct NodeInputs {
     pub site: Option<SiteReading>,
 }
 
+/// The measured levels of the control pilot (mV), sampled by the caller each step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CpReading {
+    /// The high level of the CP signal (the EV's state, PS-1).
+    pub high_mv: i32,
+    /// The low level while PWM is on (−12 V with a working EV diode, PS-2).
+    pub low_mv: i32,
+}
+
 /// Inputs of one charge point.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PointInputs {
-    /// The pilot state of the vehicle.
+    /// The measured pilot levels: core classifies and debounces them (PS-1, PS-2). `None` where
+    /// the caller's hardware classifies the pilot itself; `vehicle` is then taken as it is.
+    pub cp: Option<CpReading>,
+    /// The pilot state of the vehicle as the caller's hardware classified it, used only when
+    /// `cp` is `None`.
     pub vehicle: VehicleState,
+    /// Proximity-pin resistance (Ω, CAB-2) of a socket; `None` where not measured.
+    pub pp_ohm: Option<u32>,
+    /// A plug is in the domestic socket (TE, or the TE side of T2-TE, CAB-3).
+    pub domestic: bool,
+    /// Contactor auxiliary contact: `Some(true)` reads closed (CT-1).
+    pub contactor_feedback: Option<bool>,
+    /// Temperature of the point (tenths of °C, TH-1).
+    pub temperature_dc: Option<i16>,
+    /// An external meter's energy register for this point (mWh, MT-2): used instead of MT-1 in
+    /// each step where it is given.
+    pub meter_mwh: Option<u64>,
+    /// Explicit reset of a latched welded-contactor fault (CT-1).
+    pub reset: bool,
     /// The session may charge (badge or free access decided by the session layer).
     pub authorised: bool,
     /// The session holds a VIP badge (AU-1).

@@ -55,13 +55,13 @@ pub mod types;
 
 pub use config::{
     Config, ConfigError, ConfigView, Field, Input1Function, Input2Function, InputConfig, Location,
-    NodeConfig, NodeKind, PointConfig, Polarity, ProductFamily, RawConfig, Reason, ShedPriority,
-    Thresholds, Timers,
+    NodeConfig, NodeKind, PointConfig, Polarity, ProductFamily, ProtectionConfig, RawConfig,
+    Reason, ShedPriority, ThermalConfig, Thresholds, Timers,
 };
 pub use controller::{Controller, StepInputs, StepOutputs, two_point_station};
 pub use io::{
-    Inputs, NO_NODE, NodeInputs, PointInputs, PointOutput, SetPoint, SiteReading, StationInputs,
-    StationOutput, StepError,
+    CpReading, Inputs, NO_NODE, NodeInputs, PointInputs, PointOutput, SetPoint, SiteReading,
+    StationInputs, StationOutput, StepError,
 };
 pub use state::{NodeState, PointState, Run, StationState};
 pub use step::{Outputs, State, step};

@@ -3,10 +3,11 @@
 //! energy controller works with (LB-2, LB-3, LB-9, LB-10, LB-12, IN-*, EX-*, LOC-1).
 
 use crate::config::{General, Location, PointConfig, min_for, phase_mask, static_ceiling};
+use crate::cp::{CableStatus, front_end, note_charge_state};
 use crate::io::{NO_NODE, PointInputs};
 use crate::state::{NO_CAND, PointState, Run, StationState, THREE, bits};
 use crate::step::{Conditions, fresh};
-use crate::types::{AllocReason, PhaseCount, VehicleState};
+use crate::types::{AllocReason, PhaseCount, SocketType, VehicleState};
 
 /// Updates one point's session-level state and computes its ceiling, minimum and whether it
 /// wants current this step.
@@ -24,10 +25,26 @@ pub(crate) fn prepare_point(
     let th = &g.thresholds;
     let t = &g.timers;
     let now = st.stamp(now_ms);
-    let vehicle = pi.vehicle;
     let mut lost = false;
     p.w.immediate = false;
     p.w.node = NO_NODE;
+    // CAB-3: a domestic socket has no pilot; a plug in it stands for a vehicle ready to draw.
+    let domestic = pc.socket == SocketType::TE || (pc.socket == SocketType::T2TE && pi.domestic);
+    p.w.domestic = domestic;
+    let vehicle = if domestic {
+        let v = if pi.domestic {
+            VehicleState::C
+        } else {
+            VehicleState::A
+        };
+        note_charge_state(p, v, now);
+        v
+    } else if let Some(cp) = pi.cp {
+        front_end(g, st, p, cp, now_ms)
+    } else {
+        note_charge_state(p, pi.vehicle, now);
+        pi.vehicle
+    };
 
     if vehicle == VehicleState::A && (p.vehicle != VehicleState::A || p.run != Run::Idle) {
         // The vehicle left: the session ends, latched EV faults clear (SU-2).
@@ -40,7 +57,11 @@ pub(crate) fn prepare_point(
                 | bits::HARD_FAULT
                 | bits::IDLE
                 | bits::BELOW_IDLE
-                | bits::OVER,
+                | bits::OVER
+                | bits::DIODE_FAULT
+                | bits::DIODE_PENDING
+                | bits::RESUMED
+                | bits::WOKEN,
             false,
         );
         p.phase_mode = THREE;
@@ -62,10 +83,27 @@ pub(crate) fn prepare_point(
             *slot = *m;
         }
     }
-    if pi.measured_ma.is_some() {
-        p.energy.add(g.voltage_mv, &meas, energy_dt);
+    match pi.meter_mwh {
+        // MT-2: the external meter's register moves the session energy by its own increase.
+        Some(reading) => {
+            if p.has(bits::METER_HAVE) && reading >= p.meter_last {
+                p.energy.mwh = p
+                    .energy
+                    .mwh
+                    .saturating_add(reading.saturating_sub(p.meter_last));
+            }
+            p.meter_last = reading;
+            p.put(bits::METER_HAVE, true);
+        }
+        None => {
+            p.put(bits::METER_HAVE, false);
+            if pi.measured_ma.is_some() {
+                p.energy.add(g.voltage_mv, &meas, energy_dt);
+            }
+        }
     }
     let drawn = meas.iter().copied().max().unwrap_or(0);
+    welded_contactor(g, st, p, pi, drawn, now_ms);
 
     // The highest offer within the response time (PS-4), expired.
     if p.offer_ma >= p.offer_high_ma || st.passed(now_ms, p.offer_high_at, t.ev_response_ms) {
@@ -104,8 +142,47 @@ pub(crate) fn prepare_point(
     }
 
     // Blocks, in order of precedence: (reason, immediate stop).
+    // LB-2 ceiling, with the term that binds; LB-3 minimum.
+    let single = pc.phases == PhaseCount::One || p.phase_mode != THREE;
+    let count = if single {
+        PhaseCount::One
+    } else {
+        PhaseCount::Three
+    };
+    p.w.min = if domestic {
+        // CAB-3: switched on at its rated current or off, never reduced.
+        pc.rated_ma
+    } else {
+        min_for(th, count)
+    };
+    p.w.mask = if pc.phases == PhaseCount::One {
+        phase_mask(pc)
+    } else if p.phase_mode == THREE {
+        0b111
+    } else {
+        pc.wiring
+            .get(usize::from(p.phase_mode))
+            .map_or(0b111, |ph| ph.bit())
+    };
+    p.w.cable_fault = false;
+    let mut cable_ma = None;
+    let uses_pp = matches!(
+        pc.socket,
+        SocketType::T2 | SocketType::T3 | SocketType::T2TE
+    ) && !domestic;
+    if uses_pp && let Some(ohm) = pi.pp_ohm {
+        let cable = CableStatus::of(ohm);
+        cable_ma = cable.capacity_ma(pc.phases == PhaseCount::One);
+        // CAB-2: outside every band, or a vehicle on the pilot with no cable, is a cable fault;
+        // it clears as soon as the resistance is back in a band.
+        p.w.cable_fault =
+            cable == CableStatus::Fault || (cable_ma.is_none() && vehicle.connected());
+    }
+    let thermal = thermal_state(g, p, pi, pc.rated_ma.min(pc.derated_ma));
     let block = if cond.protection {
         Some((AllocReason::ProtectionDevice, true))
+    } else if p.has(bits::WELDED) || p.w.cable_fault {
+        Some((AllocReason::Fault, true))
     } else if p.has(bits::PILOT_FAULT | bits::HARD_FAULT) {
         Some((AllocReason::Fault, true))
     } else if !vehicle.connected() {
@@ -120,27 +197,12 @@ pub(crate) fn prepare_point(
         Some((AllocReason::Command, false))
     } else if cond.postponed {
         Some((AllocReason::Input, false))
+    } else if p.has(bits::THERMAL_PAUSE) {
+        Some((AllocReason::Thermal, false))
     } else {
         None
     };
 
-    // LB-2 ceiling, with the term that binds; LB-3 minimum.
-    let single = pc.phases == PhaseCount::One || p.phase_mode != THREE;
-    let count = if single {
-        PhaseCount::One
-    } else {
-        PhaseCount::Three
-    };
-    p.w.min = min_for(th, count);
-    p.w.mask = if pc.phases == PhaseCount::One {
-        phase_mask(pc)
-    } else if p.phase_mode == THREE {
-        0b111
-    } else {
-        pc.wiring
-            .get(usize::from(p.phase_mode))
-            .map_or(0b111, |ph| ph.bit())
-    };
     let mut ceil = pc.rated_ma;
     let mut why = AllocReason::Rated;
     let mut lower = |v: u32, r: AllocReason| {
@@ -152,6 +214,12 @@ pub(crate) fn prepare_point(
     lower(pc.derated_ma, AllocReason::Derated);
     if let Some(c) = pi.cable_ma {
         lower(c, AllocReason::Cable);
+    }
+    if let Some(c) = cable_ma {
+        lower(c, AllocReason::Cable);
+    }
+    if let Some(derated) = thermal {
+        lower(derated, AllocReason::Thermal);
     }
     if let Some(e) = pi.ev_limit_ma {
         lower(e, AllocReason::Ev);
@@ -246,4 +314,79 @@ fn phase_detection(
         }
         _ => p.phase_cand = NO_CAND,
     }
+}
+
+/// CT-1: a contactor commanded open that still carries current (above the welded current for the
+/// welded time), or whose feedback still reads closed after the release time, is welded. Latched
+/// until an explicit reset.
+fn welded_contactor(
+    g: &General,
+    st: &StationState,
+    p: &mut PointState,
+    pi: &PointInputs,
+    drawn: u32,
+    now_ms: u64,
+) {
+    if pi.reset {
+        p.put(bits::WELDED | bits::WELD_PENDING, false);
+    }
+    if p.has(bits::CONTACTOR) {
+        p.put(bits::WELD_PENDING, false);
+        return;
+    }
+    let released = st.passed(now_ms, p.opened_at, g.timers.contactor_release_ms);
+    if released && pi.contactor_feedback == Some(true) {
+        p.put(bits::WELDED, true);
+    }
+    let prot = &g.protection;
+    if pi.measured_ma.is_some() && drawn > prot.welded_current_ma {
+        if !p.has(bits::WELD_PENDING) {
+            p.put(bits::WELD_PENDING, true);
+            p.weld_since = st.stamp(now_ms);
+        } else if st.passed(now_ms, p.weld_since, prot.welded_ms) {
+            p.put(bits::WELDED, true);
+        }
+    } else {
+        p.put(bits::WELD_PENDING, false);
+    }
+}
+
+/// TH-1: the thermal ceiling, if the temperature derates the point: from the point's own
+/// ceiling at the start temperature linearly down to its minimum at the end temperature. At or
+/// above the pause temperature the point pauses until it is a hysteresis below it again. A point
+/// whose temperature input is missing while thermal derating is configured runs at its minimum
+/// (the sensor may be broken: derate, do not guess).
+fn thermal_state(g: &General, p: &mut PointState, pi: &PointInputs, base: u32) -> Option<u32> {
+    let Some(tc) = g.protection.thermal else {
+        p.put(bits::THERMAL_PAUSE, false);
+        return None;
+    };
+    let min = p.w.min;
+    let Some(temp) = pi.temperature_dc else {
+        return Some(min);
+    };
+    if temp >= tc.pause_dc {
+        p.put(bits::THERMAL_PAUSE, true);
+    } else if temp < tc.pause_dc.saturating_sub(tc.hysteresis_dc) {
+        p.put(bits::THERMAL_PAUSE, false);
+    }
+    if temp <= tc.derate_start_dc {
+        return None;
+    }
+    if temp >= tc.derate_end_dc {
+        return Some(min);
+    }
+    let top = i64::from(base.max(min));
+    let span = i64::from(tc.derate_end_dc).saturating_sub(i64::from(tc.derate_start_dc));
+    let into = i64::from(temp).saturating_sub(i64::from(tc.derate_start_dc));
+    let drop = top
+        .saturating_sub(i64::from(min))
+        .saturating_mul(into)
+        .checked_div(span)
+        .unwrap_or(0);
+    Some(
+        u32::try_from(top.saturating_sub(drop))
+            .unwrap_or(min)
+            .max(min),
+    )
 }

@@ -97,17 +97,28 @@ pub enum Run {
 
 /// Internal per-point bits.
 pub(crate) mod bits {
-    pub const STOPPED: u16 = 1 << 0; // stopped within this session: the minimum pause applies
-    pub const SHED: u16 = 1 << 1; // the last stop was a shed (LB-5)
-    pub const PILOT_FAULT: u16 = 1 << 2; // E, F, unknown seen: latched until A (SU-2)
-    pub const OVERCURRENT: u16 = 1 << 3; // EV over-current: latched until A (LB-9)
-    pub const CONTACTOR: u16 = 1 << 4; // contactor commanded closed
-    pub const BELOW_IDLE: u16 = 1 << 5; // drawing below the idle threshold since idle_since
-    pub const IDLE: u16 = 1 << 6; // idle (LB-10)
-    pub const OVER: u16 = 1 << 7; // drawing above signal + tolerance since over_since
-    pub const GRACEFUL: u16 = 1 << 8; // PWM stopped during a charge at pwm_off_at
-    pub const HARD_FAULT: u16 = 1 << 9; // hard over-current: latched until A (PS-4)
-    pub const READY: u16 = 1 << 10; // C (or D outdoors) with PWM on since ready_since (SU-1)
+    pub const STOPPED: u32 = 1 << 0; // stopped within this session: the minimum pause applies
+    pub const SHED: u32 = 1 << 1; // the last stop was a shed (LB-5)
+    pub const PILOT_FAULT: u32 = 1 << 2; // E, F, unknown seen: latched until A (SU-2)
+    pub const OVERCURRENT: u32 = 1 << 3; // EV over-current: latched until A (LB-9)
+    pub const CONTACTOR: u32 = 1 << 4; // contactor commanded closed
+    pub const BELOW_IDLE: u32 = 1 << 5; // drawing below the idle threshold since idle_since
+    pub const IDLE: u32 = 1 << 6; // idle (LB-10)
+    pub const OVER: u32 = 1 << 7; // drawing above signal + tolerance since over_since
+    pub const GRACEFUL: u32 = 1 << 8; // PWM stopped during a charge at pwm_off_at
+    pub const HARD_FAULT: u32 = 1 << 9; // hard over-current: latched until A (PS-4)
+    pub const RAW_CHARGE: u32 = 1 << 10; // the pilot reads C or D (undebounced) since c_since
+    pub const DIODE_PENDING: u32 = 1 << 11; // low level wrong since diode_since (PS-2)
+    pub const DIODE_FAULT: u32 = 1 << 12; // diode fault, latched with PILOT_FAULT (PS-2, SU-2)
+    pub const RESUMED: u32 = 1 << 13; // PWM returned after a stop in this session (PS-7)
+    pub const WOKEN: u32 = 1 << 14; // the wake-up of this resume is done (PS-7)
+    pub const WAKE: u32 = 1 << 15; // core drives State F since wake_at (PS-7)
+    pub const SETTLE: u32 = 1 << 16; // settling window after a wake-up (PS-7)
+    pub const WELD_PENDING: u32 = 1 << 17; // current through an open contactor since weld_since
+    pub const WELDED: u32 = 1 << 18; // welded contactor, latched until reset (CT-1)
+    pub const THERMAL_PAUSE: u32 = 1 << 19; // paused by temperature (TH-1)
+    pub const METER_HAVE: u32 = 1 << 20; // meter_last holds the external meter's last reading
+    pub const PWM_WAS: u32 = 1 << 21; // PWM on in the last step (since pwm_since)
 }
 
 /// Phase mode of a three-phase point (LB-12): 3 = three-phase, 0..=2 = single-phase on that
@@ -129,6 +140,8 @@ pub(crate) struct Work {
     pub frozen: bool,
     pub vip: bool,
     pub has_meas: bool,
+    pub domestic: bool,
+    pub cable_fault: bool,
     pub immediate: bool,
     pub tried: bool,
     pub ceil_reason: AllocReason,
@@ -151,12 +164,22 @@ pub struct PointState {
     pub(crate) over_since: Stamp,
     pub(crate) offer_high_at: Stamp,
     pub(crate) pwm_off_at: Stamp,
-    pub(crate) ready_since: Stamp,
+    pub(crate) c_since: Stamp,
+    pub(crate) pwm_since: Stamp,
+    pub(crate) cand_since: Stamp,
+    pub(crate) diode_since: Stamp,
+    pub(crate) wake_at: Stamp,
+    pub(crate) opened_at: Stamp,
+    pub(crate) weld_since: Stamp,
+    /// The external meter's last reading (mWh, MT-2).
+    pub(crate) meter_last: u64,
+    /// The pilot state being debounced (PS-1).
+    pub(crate) cand: VehicleState,
     /// Lowest and highest current per supply phase since the last site-meter reading (LB-14).
     pub(crate) site_low_ma: [u32; 3],
     pub(crate) site_high_ma: [u32; 3],
     pub(crate) run: Run,
-    pub(crate) bits: u16,
+    pub(crate) bits: u32,
     pub(crate) phase_mode: u8,
     pub(crate) phase_cand: u8,
     pub(crate) vehicle: VehicleState,
@@ -178,7 +201,15 @@ impl PointState {
             over_since: Stamp(0),
             offer_high_at: Stamp(0),
             pwm_off_at: Stamp(0),
-            ready_since: Stamp(0),
+            c_since: Stamp(0),
+            pwm_since: Stamp(0),
+            cand_since: Stamp(0),
+            diode_since: Stamp(0),
+            wake_at: Stamp(0),
+            opened_at: Stamp(0),
+            weld_since: Stamp(0),
+            meter_last: 0,
+            cand: VehicleState::A,
             site_low_ma: [0; 3],
             site_high_ma: [0; 3],
             run: Run::Idle,
@@ -197,6 +228,8 @@ impl PointState {
                 frozen: false,
                 vip: false,
                 has_meas: false,
+                domestic: false,
+                cable_fault: false,
                 immediate: false,
                 tried: false,
                 ceil_reason: AllocReason::NoVehicle,
@@ -217,11 +250,11 @@ impl PointState {
         self.energy.mwh
     }
 
-    pub(crate) fn has(&self, b: u16) -> bool {
+    pub(crate) fn has(&self, b: u32) -> bool {
         self.bits & b != 0
     }
 
-    pub(crate) fn put(&mut self, b: u16, on: bool) {
+    pub(crate) fn put(&mut self, b: u32, on: bool) {
         if on {
             self.bits |= b;
         } else {
@@ -238,7 +271,13 @@ impl PointState {
             &mut self.over_since,
             &mut self.offer_high_at,
             &mut self.pwm_off_at,
-            &mut self.ready_since,
+            &mut self.c_since,
+            &mut self.pwm_since,
+            &mut self.cand_since,
+            &mut self.diode_since,
+            &mut self.wake_at,
+            &mut self.opened_at,
+            &mut self.weld_since,
         ] {
             s.shift(d);
         }

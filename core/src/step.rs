@@ -178,12 +178,19 @@ pub fn step(
             p.w.immediate = true;
             p.w.wants = false;
         }
-        if i < 2 && p.has(bits::PILOT_FAULT) {
-            errors |= if i == 0 {
-                StationErrors::PILOT_FAULT_1
-            } else {
-                StationErrors::PILOT_FAULT_2
-            };
+        if p.has(bits::WELDED) {
+            errors |= StationErrors::WELDED_CONTACTOR;
+        }
+        let (pilot_bit, cable_bit) = match i {
+            0 => (StationErrors::PILOT_FAULT_1, StationErrors::CABLE_FAULT_1),
+            1 => (StationErrors::PILOT_FAULT_2, StationErrors::CABLE_FAULT_2),
+            _ => (StationErrors::EMPTY, StationErrors::EMPTY),
+        };
+        if p.has(bits::PILOT_FAULT) {
+            errors |= pilot_bit;
+        }
+        if p.w.cable_fault {
+            errors |= cable_bit;
         }
     }
     site_headroom(
@@ -389,6 +396,11 @@ fn transfer(
         p.alloc_ma = x;
         p.last_rise = st.stamp(now_ms);
         if p.run != Run::Running {
+            if p.has(bits::STOPPED) {
+                // A resume within the session: one wake-up may follow (PS-7).
+                p.put(bits::RESUMED, true);
+                p.put(bits::WOKEN, false);
+            }
             p.run = Run::Running;
             p.since = st.stamp(now_ms);
             p.put(bits::SHED | bits::BELOW_IDLE | bits::IDLE, false);
@@ -425,8 +437,25 @@ fn point_deadline(g: &General, st: &StationState, p: &PointState, i: usize, now_
     if p.has(bits::GRACEFUL) {
         d = d.min(after(p.pwm_off_at, t.grace_ms));
     }
-    if p.has(bits::READY) && !p.has(bits::CONTACTOR) {
-        d = d.min(after(p.ready_since, t.debounce_charge_ms));
+    if p.has(bits::RAW_CHARGE) && !p.has(bits::CONTACTOR) {
+        let seen = st.at(p.c_since).max(st.at(p.pwm_since));
+        d = d.min(seen.saturating_add(u64::from(t.debounce_charge_ms)));
+    }
+    if p.has(bits::WAKE) {
+        d = d.min(after(p.wake_at, t.wakeup_f_ms));
+    }
+    if p.has(bits::PWM_WAS) && p.has(bits::RESUMED) && !p.has(bits::WOKEN) {
+        d = d.min(after(p.pwm_since, t.wakeup_after_ms));
+    }
+    if p.has(bits::WELD_PENDING) {
+        d = d.min(after(p.weld_since, g.protection.welded_ms));
+    }
+    if p.has(bits::DIODE_PENDING) {
+        d = d.min(after(p.diode_since, t.debounce_safer_ms));
+    }
+    if p.cand != p.vehicle {
+        // A pilot debounce runs (PS-1): at most one sample period ahead.
+        d = d.min(now_ms.saturating_add(u64::from(t.sample_period_ms)));
     }
     if p.offer_high_ma > p.offer_ma {
         d = d.min(after(p.offer_high_at, t.ev_response_ms));

@@ -328,6 +328,16 @@ bitflags_u32! {
         FALLBACK = 22;
         /// A graceful stop waits for the EV to leave C (PS-4).
         STOPPING = 23;
+        /// The cable's PP resistance is outside every band, or no cable with a vehicle (CAB-2).
+        CABLE_FAULT = 24;
+        /// Welded contactor, latched until an explicit reset (CT-1).
+        WELDED = 25;
+        /// The ceiling is derated, or the point paused, by temperature (TH-1).
+        THERMAL = 26;
+        /// Core drives the State F wake-up (PS-7).
+        WAKE_UP = 27;
+        /// The vehicle diode is missing or shorted (PS-2), latched until state A.
+        DIODE_FAULT = 28;
     }
 }
 

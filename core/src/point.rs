@@ -181,9 +181,7 @@ pub(crate) fn prepare_point(
     let thermal = thermal_state(g, p, pi, pc.rated_ma.min(pc.derated_ma));
     let block = if cond.protection {
         Some((AllocReason::ProtectionDevice, true))
-    } else if p.has(bits::WELDED) || p.w.cable_fault {
-        Some((AllocReason::Fault, true))
-    } else if p.has(bits::PILOT_FAULT | bits::HARD_FAULT) {
+    } else if p.has(bits::WELDED | bits::PILOT_FAULT | bits::HARD_FAULT) || p.w.cable_fault {
         Some((AllocReason::Fault, true))
     } else if !vehicle.connected() {
         Some((AllocReason::NoVehicle, true))

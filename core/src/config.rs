@@ -21,6 +21,7 @@
 
 use core::fmt;
 
+use crate::session::SessionConfig;
 use crate::types::{Phase, PhaseCount, SocketType};
 
 /// Most points one configuration may hold (the benchmarks go to 1024).
@@ -384,6 +385,9 @@ pub struct RawConfig<PS, NS> {
     /// Contactor and temperature protection (CT-1, TH-1).
     #[cfg_attr(feature = "serde", serde(default))]
     pub protection: ProtectionConfig,
+    /// Sessions and authorisation (SPEC §2.1, §5, AU-*).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub session: SessionConfig,
     /// The charge points.
     pub points: PS,
     /// The limit tree's nodes.
@@ -465,6 +469,7 @@ impl<PS, NS> RawConfig<PS, NS> {
             thresholds: Thresholds::default(),
             rotation_interval_ms: None,
             protection: ProtectionConfig::default(),
+            session: SessionConfig::default(),
             points,
             nodes,
         }
@@ -534,6 +539,8 @@ pub enum Field {
     RotationInterval,
     /// A field of `protection` (CT-1, TH-1), by name.
     Protection(&'static str),
+    /// A field of `session` (SPEC §5), by name.
+    Session(&'static str),
     /// `nodes[node].site_meter` (LB-14).
     SiteMeter {
         /// Node index.
@@ -668,6 +675,7 @@ impl fmt::Display for Field {
             Field::NodeLimit { node, phase } => write!(f, "nodes[{node}].limit_ma[{phase:?}]"),
             Field::RotationInterval => write!(f, "rotation_interval_ms"),
             Field::Protection(name) => write!(f, "protection.{name}"),
+            Field::Session(name) => write!(f, "session.{name}"),
             Field::SiteMeter { node } => write!(f, "nodes[{node}].site_meter"),
             Field::SiteFailSafe { node, phase } => {
                 write!(f, "nodes[{node}].site_fail_safe_ma[{phase:?}]")
@@ -831,6 +839,7 @@ pub(crate) struct General {
     pub family: ProductFamily,
     pub rotation_interval_ms: Option<u32>,
     pub protection: ProtectionConfig,
+    pub session: SessionConfig,
 }
 
 impl General {
@@ -846,6 +855,7 @@ impl General {
             family: raw.family,
             rotation_interval_ms: raw.rotation_interval_ms,
             protection: raw.protection,
+            session: raw.session,
         }
     }
 }
@@ -1032,6 +1042,7 @@ where
     }
     validate_site_meters(nodes)?;
     validate_protection(&raw.protection)?;
+    validate_session(&raw.session)?;
     for (i, n) in nodes.iter().enumerate() {
         let node = u16::try_from(i).unwrap_or(u16::MAX);
         if let Some(fs) = n.fail_safe_ma {
@@ -1056,6 +1067,21 @@ where
         validate_unbalanced(t, points, nodes)?;
     }
     Ok(())
+}
+
+/// The session timers (SPEC §5.1: every waiting phase has a timeout).
+fn validate_session(s: &SessionConfig) -> Result<(), ConfigError> {
+    const MIN10: u32 = 600_000;
+    range(Field::Session("shutter_ms"), s.shutter_ms, 500, 30_000)?;
+    range(Field::Session("lock_ms"), s.lock_ms, 500, 30_000)?;
+    range(Field::Session("plug_wait_ms"), s.plug_wait_ms, 1_000, MIN10)?;
+    range(Field::Session("ev_wait_ms"), s.ev_wait_ms, 1_000, MIN10)?;
+    range(
+        Field::Session("unplug_wait_ms"),
+        s.unplug_wait_ms,
+        1_000,
+        3_600_000,
+    )
 }
 
 /// CT-1 and TH-1 parameters.

@@ -181,6 +181,7 @@ pub(crate) fn finish_point(
         }
     }
     let _ = pc;
+    let (lock, shutter_open) = crate::session::actuators(g, p);
     *po = PointOutput {
         alloc_ma: alloc,
         allocation_ma: p.alloc_ma,
@@ -192,6 +193,13 @@ pub(crate) fn finish_point(
         reason_node: p.w.node,
         flags,
         energy_mwh: p.energy.mwh,
+        status: p.status,
+        last_error: p.last_error,
+        evse_status: crate::cp::EvseStatus::of(p.vehicle, pilot == PilotOutput::Pwm),
+        cable: p.w.cable,
+        lock,
+        shutter_open,
+        session_id: p.session_id,
     };
 }
 

@@ -1,5 +1,7 @@
 //! What the caller gives each step and what core writes back.
 
+use crate::cp::{CableStatus, EvseStatus};
+use crate::session::{Badge, LastError, OutletStatus, Remote};
 use crate::types::{AllocReason, Commands, PilotOutput, PointFlags, StationErrors, VehicleState};
 
 /// An external set point (EX-1) with the time it was received (`now_ms` clock).
@@ -77,6 +79,16 @@ pub struct PointInputs {
     pub meter_mwh: Option<u64>,
     /// Explicit reset of a latched welded-contactor fault (CT-1).
     pub reset: bool,
+    /// A badge presented this step, with what the caller's list says of it (AU-1 … AU-4).
+    pub badge: Option<Badge>,
+    /// A remote command or authorisation decision this step.
+    pub remote: Remote,
+    /// The supervision is unreachable (AU-4).
+    pub offline: bool,
+    /// Cable lock feedback: `Some(true)` reads locked; `None` without a sensor.
+    pub lock_closed: Option<bool>,
+    /// Shutter feedback: `Some(true)` reads open; `None` without a sensor.
+    pub shutter_open: Option<bool>,
     /// The session may charge (badge or free access decided by the session layer).
     pub authorised: bool,
     /// The session holds a VIP badge (AU-1).
@@ -127,6 +139,20 @@ pub struct PointOutput {
     pub flags: PointFlags,
     /// Energy of the current session (mWh, MT-1).
     pub energy_mwh: u64,
+    /// Outlet status (SPEC §5.1).
+    pub status: OutletStatus,
+    /// Last error (SPEC §5.2).
+    pub last_error: LastError,
+    /// EVSE status (PS-6).
+    pub evse_status: EvseStatus,
+    /// What the proximity pin says (CAB-2); `NotPlugged` where not measured.
+    pub cable: CableStatus,
+    /// Command the cable lock locked.
+    pub lock: bool,
+    /// Command the shutter open.
+    pub shutter_open: bool,
+    /// The session's badge handle (0: the default id tag, or no session).
+    pub session_id: u32,
 }
 
 /// `reason_node` when the reason involves no node.

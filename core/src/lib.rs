@@ -19,7 +19,9 @@
 //! | PS-3 duty, PS-4 contactor, SU-1 closing | `drive`, [`pilot`] |
 //! | PS-1, PS-2, PS-6, CAB-2 | [`cp`] |
 //! | the pipeline; LB-8 fallback, LB-9 transfer, PS-5 rise interval, SU-3 clock, deadlines | `step` |
-//! | MT-1 | [`meter`] |
+//! | §5.1, §5.2 sessions, AU-1 … AU-4, EX-2 remote start, CAB-1 | [`session`] |
+//! | PS-7 wake-up, CT-1, TH-1, CAB-3 | `drive`, `point` |
+//! | MT-1, MT-2 source | [`meter`], `point` |
 #![cfg_attr(not(test), no_std)]
 #![cfg_attr(
     not(test),
@@ -47,6 +49,7 @@ pub mod meter;
 mod overload;
 pub mod pilot;
 mod point;
+pub mod session;
 mod shed;
 mod site;
 mod state;
@@ -62,6 +65,10 @@ pub use controller::{Controller, StepInputs, StepOutputs, two_point_station};
 pub use io::{
     CpReading, Inputs, NO_NODE, NodeInputs, PointInputs, PointOutput, SetPoint, SiteReading,
     StationInputs, StationOutput, StepError,
+};
+pub use session::{
+    AuthLocation, AuthStrategy, Badge, BadgeKind, LastError, OutletStatus, Remote, SessionConfig,
+    UnreachableStrategy,
 };
 pub use state::{NodeState, PointState, Run, StationState};
 pub use step::{Outputs, State, step};

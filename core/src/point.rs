@@ -5,9 +5,10 @@
 use crate::config::{General, Location, PointConfig, min_for, phase_mask, static_ceiling};
 use crate::cp::{CableStatus, front_end, note_charge_state};
 use crate::io::{NO_NODE, PointInputs};
+use crate::session::{self, OutletStatus, SessionView};
 use crate::state::{NO_CAND, PointState, Run, StationState, THREE, bits};
 use crate::step::{Conditions, fresh};
-use crate::types::{AllocReason, PhaseCount, SocketType, VehicleState};
+use crate::types::{AllocReason, Commands, PhaseCount, SocketType, VehicleState};
 
 /// Updates one point's session-level state and computes its ceiling, minimum and whether it
 /// wants current this step.
@@ -165,6 +166,7 @@ pub(crate) fn prepare_point(
             .map_or(0b111, |ph| ph.bit())
     };
     p.w.cable_fault = false;
+    p.w.cable = CableStatus::NotPlugged;
     let mut cable_ma = None;
     let uses_pp = matches!(
         pc.socket,
@@ -172,6 +174,7 @@ pub(crate) fn prepare_point(
     ) && !domestic;
     if uses_pp && let Some(ohm) = pi.pp_ohm {
         let cable = CableStatus::of(ohm);
+        p.w.cable = cable;
         cable_ma = cable.capacity_ma(pc.phases == PhaseCount::One);
         // CAB-2: outside every band, or a vehicle on the pilot with no cable, is a cable fault;
         // it clears as soon as the resistance is back in a band.
@@ -179,6 +182,36 @@ pub(crate) fn prepare_point(
             cable == CableStatus::Fault || (cable_ma.is_none() && vehicle.connected());
     }
     let thermal = thermal_state(g, p, pi, pc.rated_ma.min(pc.derated_ma));
+    // The session (SPEC §5): the plug is the PP reading where there is one, else the pilot.
+    let plug = if domestic {
+        pi.domestic
+    } else if uses_pp && let Some(ohm) = pi.pp_ohm {
+        CableStatus::of(ohm) != CableStatus::NotPlugged
+    } else {
+        vehicle.connected()
+    };
+    let view = SessionView {
+        vehicle,
+        plug,
+        cable_fault: p.w.cable_fault,
+        lock_closed: pi.lock_closed,
+        shutter_open: pi.shutter_open,
+        badge: pi.badge,
+        remote: pi.remote,
+        offline: pi.offline,
+        commands: pi.commands,
+    };
+    let session_immediate = session::run(g, st, p, &view, now_ms);
+    let in_loop = p.status == OutletStatus::ChargeLoopStarted;
+    let idle = matches!(
+        p.status,
+        OutletStatus::InitDone | OutletStatus::Unavailable | OutletStatus::MaintenanceCity
+    );
+    let mut commands = pi.commands;
+    if p.has(bits::SESS_BOOKER) {
+        // AU-3: the booking holds the point for its booker, who may charge.
+        commands.set(Commands::BOOKED, false);
+    }
     let block = if cond.protection {
         Some((AllocReason::ProtectionDevice, true))
     } else if p.has(bits::WELDED | bits::PILOT_FAULT | bits::HARD_FAULT) || p.w.cable_fault {
@@ -189,10 +222,14 @@ pub(crate) fn prepare_point(
         Some((AllocReason::Ventilation, true))
     } else if p.has(bits::OVERCURRENT) {
         Some((AllocReason::EvOverCurrent, false))
+    } else if !commands.is_empty() {
+        Some((AllocReason::Command, session_immediate))
+    } else if !in_loop && idle {
+        Some((AllocReason::NotAuthorised, session_immediate))
+    } else if !in_loop {
+        Some((AllocReason::Session, session_immediate))
     } else if !pi.authorised {
         Some((AllocReason::NotAuthorised, false))
-    } else if !pi.commands.is_empty() {
-        Some((AllocReason::Command, false))
     } else if cond.postponed {
         Some((AllocReason::Input, false))
     } else if p.has(bits::THERMAL_PAUSE) {
@@ -249,7 +286,7 @@ pub(crate) fn prepare_point(
     }
     p.w.ceil = ceil;
     p.w.ceil_reason = why;
-    p.w.vip = pi.vip;
+    p.w.vip = pi.vip || p.has(bits::SESS_VIP);
     match block {
         Some((r, immediate)) => {
             p.w.wants = false;

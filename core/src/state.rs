@@ -4,7 +4,9 @@
 //! epoch moves forward before an offset can pass 2³¹ ms; offsets that would fall before it
 //! saturate at 0, i.e. "at least 2³⁰ ms ago", longer than any timer of §5.5.
 
+use crate::cp::CableStatus;
 use crate::meter::Energy;
+use crate::session::{LastError, OutletStatus};
 use crate::types::{AllocReason, VehicleState};
 
 /// A time as an offset (ms) from the station's epoch.
@@ -119,6 +121,16 @@ pub(crate) mod bits {
     pub const THERMAL_PAUSE: u32 = 1 << 19; // paused by temperature (TH-1)
     pub const METER_HAVE: u32 = 1 << 20; // meter_last holds the external meter's last reading
     pub const PWM_WAS: u32 = 1 << 21; // PWM on in the last step (since pwm_since)
+    pub const SESS_VIP: u32 = 1 << 22; // the session's badge is VIP (AU-1)
+    pub const SESS_BOOKER: u32 = 1 << 23; // the session's badge is the booker's (AU-3)
+    pub const SESS_CACHED: u32 = 1 << 24; // the pending badge is in the cache (AU-4)
+    pub const SESS_SHUTTER_DONE: u32 = 1 << 25; // plug procedure: shutter open
+    pub const SESS_PLUG_DONE: u32 = 1 << 26; // plug procedure: plug detected
+    pub const SESS_LOCK_DONE: u32 = 1 << 27; // plug procedure: locked
+    pub const SESS_UNLOCKED: u32 = 1 << 28; // unplug procedure: unlocked
+    pub const SESS_REMOVED: u32 = 1 << 29; // unplug procedure: cable removed
+    pub const SESS_NOTIFIED: u32 = 1 << 30; // KO_PlugStillDetected already raised (CAB-1)
+    pub const SESS_REPLUG: u32 = 1 << 31; // a session ended: free access waits for a new plug-in
 }
 
 /// Phase mode of a three-phase point (LB-12): 3 = three-phase, 0..=2 = single-phase on that
@@ -142,6 +154,7 @@ pub(crate) struct Work {
     pub has_meas: bool,
     pub domestic: bool,
     pub cable_fault: bool,
+    pub cable: CableStatus,
     pub immediate: bool,
     pub tried: bool,
     pub ceil_reason: AllocReason,
@@ -175,6 +188,12 @@ pub struct PointState {
     pub(crate) meter_last: u64,
     /// The pilot state being debounced (PS-1).
     pub(crate) cand: VehicleState,
+    /// Session (SPEC §5): status, last error, the badge handle (0: default id tag), and when the
+    /// current phase started.
+    pub(crate) status: OutletStatus,
+    pub(crate) last_error: LastError,
+    pub(crate) session_id: u32,
+    pub(crate) sess_since: Stamp,
     /// Lowest and highest current per supply phase since the last site-meter reading (LB-14).
     pub(crate) site_low_ma: [u32; 3],
     pub(crate) site_high_ma: [u32; 3],
@@ -210,6 +229,10 @@ impl PointState {
             weld_since: Stamp(0),
             meter_last: 0,
             cand: VehicleState::A,
+            status: OutletStatus::NotInitialized,
+            last_error: LastError::None,
+            session_id: 0,
+            sess_since: Stamp(0),
             site_low_ma: [0; 3],
             site_high_ma: [0; 3],
             run: Run::Idle,
@@ -230,6 +253,7 @@ impl PointState {
                 has_meas: false,
                 domestic: false,
                 cable_fault: false,
+                cable: CableStatus::NotPlugged,
                 immediate: false,
                 tried: false,
                 ceil_reason: AllocReason::NoVehicle,
@@ -243,6 +267,16 @@ impl PointState {
     /// Where the point stands in the energy controller.
     pub fn run(&self) -> Run {
         self.run
+    }
+
+    /// Outlet status of the session (SPEC §5.1).
+    pub fn status(&self) -> OutletStatus {
+        self.status
+    }
+
+    /// Last error (SPEC §5.2).
+    pub fn last_error(&self) -> LastError {
+        self.last_error
     }
 
     /// Energy of the current session (mWh, MT-1).
@@ -278,6 +312,7 @@ impl PointState {
             &mut self.wake_at,
             &mut self.opened_at,
             &mut self.weld_since,
+            &mut self.sess_since,
         ] {
             s.shift(d);
         }

@@ -213,6 +213,8 @@ pub enum AllocReason {
     EvOverCurrent = 22,
     /// The start stagger after a power return (SU-1).
     Stagger = 23,
+    /// The session is not in its charge loop: authorisation, plug or unplug procedure (§5.1).
+    Session = 24,
 }
 
 impl fmt::Display for AllocReason {
@@ -242,6 +244,7 @@ impl fmt::Display for AllocReason {
             AllocReason::Thermal => "thermal",
             AllocReason::EvOverCurrent => "EV over-current",
             AllocReason::Stagger => "start stagger",
+            AllocReason::Session => "session procedure",
         };
         f.write_str(s)
     }

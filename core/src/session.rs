@@ -1,0 +1,640 @@
+//! The outlet status machine of a charging session (SPEC §5.1, §5.2), with badge authorisation
+//! (AU-1 … AU-4), remote start and stop, booking (AU-3), the remote-start requirement (EX-2) and
+//! the cable rules of the unplug procedure (CAB-1).
+//!
+//! A session runs: idle (`OK_InitDone`) → authorisation → contract → plug procedure (open the
+//! shutter, detect the plug, lock it, detect the EV) → charge loop → unplug procedure (unlock,
+//! cable removed, close the shutter) → idle. Each waiting phase has a timeout; each unexpected
+//! event sets the point's last error (`KO_*`) and ends the session. Only in the charge loop may
+//! the energy controller give the point current.
+//!
+//! Choices where the SPEC is silent:
+//! - Triggers at idle: a badge (location "charging station", "remote" or "supervision"), a plug-in
+//!   (location "disabled": free access under the default id tag, id 0), or a remote start (any
+//!   location; with "remote command required" the only trigger). A plug-in under a badge
+//!   location waits for a badge without a timeout: nothing runs yet.
+//! - An Admin badge never starts a session (AU-1); it may stop any session (AU-3).
+//! - A remote or supervision decision that does not come within the authentication timeout is a
+//!   rejection (`KO_BadgeUnknown`), as is an explicit reject. With the supervision unreachable,
+//!   "allow all" accepts and "reject all" accepts only a badge the caller found in its cache.
+//! - Feedback inputs that are `None` (no sensor) count as done at once.
+//! - `KO_OnStreetOpenShutterInCharge`: in the charge loop the shutter reads open while no plug is
+//!   detected (the socket stands open on the street); `KO_UnlockPlugInCharge`: the lock reads open
+//!   in the charge loop. Both stop the charge at once.
+//! - A badge during a phase other than idle and the charge loop is ignored.
+//! - Under free access a session starts on a plug-in: after a session has ended, the plug (or
+//!   the vehicle) must go away before the next one starts by itself, so a stopped charge does not
+//!   restart on its own.
+
+use crate::config::General;
+use crate::state::{PointState, StationState, bits};
+use crate::types::{Commands, VehicleState};
+
+/// Outlet status (SPEC §5.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[repr(u8)]
+pub enum OutletStatus {
+    /// `Not_Initialized`: before the first step.
+    #[default]
+    NotInitialized = 0,
+    /// `OK_InitDone`: idle.
+    InitDone = 1,
+    /// `OK_ChargeAuthorisationStarted`: waiting for a remote or supervision decision.
+    ChargeAuthorisationStarted = 2,
+    /// `OK_ChargeAuthorisationDone`.
+    ChargeAuthorisationDone = 3,
+    /// `OK_ChargeContractStarted`.
+    ChargeContractStarted = 4,
+    /// `OK_ChargeContractDone`.
+    ChargeContractDone = 5,
+    /// `OK_PlugProcedureStarted`: open shutter, detect plug, lock, detect EV.
+    PlugProcedureStarted = 6,
+    /// `OK_PlugProcedureDone`.
+    PlugProcedureDone = 7,
+    /// `OK_ChargeLoopStarted`: the point may charge.
+    ChargeLoopStarted = 8,
+    /// `OK_ChargeLoopEnded`.
+    ChargeLoopEnded = 9,
+    /// `OK_UnplugProcedureStarted`: unlock, cable removed, close shutter.
+    UnplugProcedureStarted = 10,
+    /// `OK_UnplugProcedureDone`.
+    UnplugProcedureDone = 11,
+    /// `OK_Unavailable`: an unavailable command holds the idle point.
+    Unavailable = 12,
+    /// `OK_MaintenanceCity`: a maintenance command holds the idle point.
+    MaintenanceCity = 13,
+}
+
+/// Last error of a point: the latest unexpected event (SPEC §5.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[repr(u8)]
+pub enum LastError {
+    /// None since start-up.
+    #[default]
+    None = 0,
+    /// `KO_BadgeUnknown`.
+    BadgeUnknown = 1,
+    /// `KO_BadgeIsNotTheBooker`.
+    BadgeIsNotTheBooker = 2,
+    /// `KO_PlugOrShutterAbnormallyLocked`.
+    PlugOrShutterAbnormallyLocked = 3,
+    /// `KO_ShutterNotOpened`.
+    ShutterNotOpened = 4,
+    /// `KO_PlugNotDetected`.
+    PlugNotDetected = 5,
+    /// `KO_EvNotDetected`.
+    EvNotDetected = 6,
+    /// `KO_PlugOrShutterAbnormallyNotLocked`.
+    PlugOrShutterAbnormallyNotLocked = 7,
+    /// `KO_PlugProcedureError`.
+    PlugProcedureError = 8,
+    /// `KO_BadgeIsNotTheCurrentUser`.
+    BadgeIsNotTheCurrentUser = 9,
+    /// `KO_UnlockPlugInCharge`.
+    UnlockPlugInCharge = 10,
+    /// `KO_OnStreetOpenShutterInCharge`.
+    OnStreetOpenShutterInCharge = 11,
+    /// `KO_ShutterNotClosed`.
+    ShutterNotClosed = 12,
+    /// `KO_PlugStillDetected`.
+    PlugStillDetected = 13,
+    /// `KO_EVStillDetected`.
+    EvStillDetected = 14,
+    /// `KO_UnplugProcedureError`.
+    UnplugProcedureError = 15,
+}
+
+/// Where badges are checked (SPEC §2.1, AU-2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[repr(u8)]
+pub enum AuthLocation {
+    /// Free access: every plug-in starts a charge under the default id tag.
+    Disabled = 0,
+    /// Badges checked against the station's own list (the caller looks them up).
+    ChargingStation = 1,
+    /// The decision comes from a remote system.
+    Remote = 2,
+    /// The decision comes from the supervision (OCPP).
+    Supervision = 3,
+}
+
+/// Strategy at the charging station (AU-2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[repr(u8)]
+pub enum AuthStrategy {
+    /// Any badge may start.
+    AllowAll = 0,
+    /// Badges not in the list are refused (`KO_BadgeUnknown`).
+    RejectUnknown = 1,
+}
+
+/// Strategy while the supervision is unreachable (AU-4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[repr(u8)]
+pub enum UnreachableStrategy {
+    /// Free access.
+    AllowAll = 0,
+    /// Only badges in the authorisation cache.
+    RejectAll = 1,
+}
+
+/// What the caller's badge list says of a presented badge (AU-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[repr(u8)]
+pub enum BadgeKind {
+    /// Not in the list.
+    Unknown = 0,
+    /// Charges normally.
+    User = 1,
+    /// Charges with priority (reduced and shed last).
+    Vip = 2,
+    /// Cannot charge; can stop any session.
+    Admin = 3,
+}
+
+/// A badge presented at a point this step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Badge {
+    /// The caller's handle for the badge (non-zero; 0 is the default id tag).
+    pub id: u32,
+    /// What the badge list says.
+    pub kind: BadgeKind,
+    /// It is the badge the point is booked for (AU-3).
+    pub booker: bool,
+    /// It is in the supervision's authorisation cache and not expired (AU-4).
+    pub cached: bool,
+}
+
+/// A remote command or decision for a point this step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[repr(u8)]
+pub enum Remote {
+    /// Nothing.
+    #[default]
+    None = 0,
+    /// Start a session (OCPP RemoteStartTransaction, BMS).
+    Start = 1,
+    /// Stop the session.
+    Stop = 2,
+    /// Accept the pending authorisation.
+    Accept = 3,
+    /// Reject the pending authorisation.
+    Reject = 4,
+}
+
+/// Session configuration (SPEC §2.1, §5.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SessionConfig {
+    /// Where badges are checked.
+    pub auth_location: AuthLocation,
+    /// Strategy at the charging station.
+    pub auth_strategy: AuthStrategy,
+    /// Strategy while the supervision is unreachable.
+    pub unreachable: UnreachableStrategy,
+    /// A plug-in or badge never starts a charge by itself: only a remote start does (EX-2).
+    pub remote_start_required: bool,
+    /// The cable may stay in the socket after the EV left (CAB-1).
+    pub allow_cable_left: bool,
+    /// The sockets have a shutter.
+    pub shutter: bool,
+    /// The sockets have a cable lock.
+    pub lock: bool,
+    /// Time for the shutter to open or close (0.5–30 s).
+    pub shutter_ms: u32,
+    /// Time for the lock to lock or unlock (0.5–30 s).
+    pub lock_ms: u32,
+    /// Time to plug in after authorisation (1 s – 10 min).
+    pub plug_wait_ms: u32,
+    /// Time for the EV to show after the plug is locked (1 s – 10 min).
+    pub ev_wait_ms: u32,
+    /// Time to remove the cable, or the EV, after unlocking (1 s – 1 h).
+    pub unplug_wait_ms: u32,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            auth_location: AuthLocation::Disabled,
+            auth_strategy: AuthStrategy::AllowAll,
+            unreachable: UnreachableStrategy::AllowAll,
+            remote_start_required: false,
+            allow_cable_left: false,
+            shutter: false,
+            lock: true,
+            shutter_ms: 3_000,
+            lock_ms: 2_000,
+            plug_wait_ms: 60_000,
+            ev_wait_ms: 60_000,
+            unplug_wait_ms: 60_000,
+        }
+    }
+}
+
+/// This step's facts about a point, as the session machine needs them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SessionView {
+    pub vehicle: VehicleState,
+    pub plug: bool,
+    pub cable_fault: bool,
+    pub lock_closed: Option<bool>,
+    pub shutter_open: Option<bool>,
+    pub badge: Option<Badge>,
+    pub remote: Remote,
+    pub offline: bool,
+    pub commands: Commands,
+}
+
+/// Runs the session machine of one point for one step. Returns whether this step ended a
+/// charge at once (an immediate stop, PS-4) rather than gracefully.
+pub(crate) fn run(
+    g: &General,
+    st: &StationState,
+    p: &mut PointState,
+    v: &SessionView,
+    now_ms: u64,
+) -> bool {
+    if p.status == OutletStatus::NotInitialized {
+        p.status = OutletStatus::InitDone;
+    }
+    // Phases that complete at once run on in the same step (a plug-in under free access reaches
+    // the charge loop in one step); the bound covers the longest chain of the machine.
+    let mut immediate = false;
+    for _ in 0..6 {
+        let before = (p.status, p.bits);
+        immediate |= run_once(g, st, p, v, now_ms);
+        let moved = (p.status, p.bits) != before;
+        if !moved || p.status == OutletStatus::ChargeLoopStarted || immediate {
+            break;
+        }
+        if matches!(
+            p.status,
+            OutletStatus::InitDone | OutletStatus::ChargeLoopEnded
+        ) {
+            // A session ended this step: the next one starts no sooner than the next step.
+            break;
+        }
+    }
+    immediate
+}
+
+fn run_once(
+    g: &General,
+    st: &StationState,
+    p: &mut PointState,
+    v: &SessionView,
+    now_ms: u64,
+) -> bool {
+    let sc = &g.session;
+    let elapsed = |p: &PointState, ms: u32| st.passed(now_ms, p.sess_since, ms);
+    let mut immediate = false;
+    match p.status {
+        OutletStatus::NotInitialized
+        | OutletStatus::InitDone
+        | OutletStatus::Unavailable
+        | OutletStatus::MaintenanceCity => idle(g, st, p, v, now_ms),
+        OutletStatus::ChargeAuthorisationStarted => {
+            let decided = match v.remote {
+                Remote::Accept => Some(true),
+                Remote::Reject => Some(false),
+                _ if v.offline => Some(match sc.unreachable {
+                    UnreachableStrategy::AllowAll => true,
+                    UnreachableStrategy::RejectAll => p.has(bits::SESS_CACHED),
+                }),
+                _ if elapsed(p, g.timers.auth_timeout_ms) => Some(false),
+                _ => None,
+            };
+            match decided {
+                Some(true) => authorised(st, p, now_ms),
+                Some(false) => {
+                    p.last_error = LastError::BadgeUnknown;
+                    to(st, p, OutletStatus::InitDone, now_ms);
+                }
+                None => {}
+            }
+        }
+        OutletStatus::ChargeAuthorisationDone
+        | OutletStatus::ChargeContractStarted
+        | OutletStatus::ChargeContractDone => authorised(st, p, now_ms),
+        OutletStatus::PlugProcedureStarted | OutletStatus::PlugProcedureDone => {
+            plug_procedure(g, st, p, v, now_ms);
+        }
+        OutletStatus::ChargeLoopStarted => immediate = charge_loop(st, p, v, now_ms),
+        OutletStatus::ChargeLoopEnded
+        | OutletStatus::UnplugProcedureStarted
+        | OutletStatus::UnplugProcedureDone => unplug_procedure(g, st, p, v, now_ms),
+    }
+    immediate
+}
+
+fn to(st: &StationState, p: &mut PointState, s: OutletStatus, now_ms: u64) {
+    p.status = s;
+    p.sess_since = st.stamp(now_ms);
+}
+
+fn idle(g: &General, st: &StationState, p: &mut PointState, v: &SessionView, now_ms: u64) {
+    let sc = &g.session;
+    let held = if v
+        .commands
+        .intersects(Commands::UNAVAILABLE | Commands::UNAVAILABLE_OCPP)
+    {
+        OutletStatus::Unavailable
+    } else if v.commands.contains(Commands::MAINTENANCE) {
+        OutletStatus::MaintenanceCity
+    } else {
+        OutletStatus::InitDone
+    };
+    p.status = held;
+    if !v.plug || !v.vehicle.connected() {
+        p.put(bits::SESS_REPLUG, false);
+    }
+    // A lock that reads locked at idle (commanded open) is abnormal; no session starts on it.
+    if sc.lock && v.lock_closed == Some(true) && !p.has(bits::WELDED) {
+        p.last_error = LastError::PlugOrShutterAbnormallyLocked;
+        return;
+    }
+    if held != OutletStatus::InitDone || p.has(bits::WELDED) {
+        return;
+    }
+    p.put(
+        bits::SESS_VIP | bits::SESS_BOOKER | bits::SESS_CACHED,
+        false,
+    );
+    if v.remote == Remote::Start {
+        p.session_id = 0;
+        authorised(st, p, now_ms);
+        return;
+    }
+    if sc.remote_start_required {
+        return;
+    }
+    if let Some(b) = v.badge
+        && sc.auth_location != AuthLocation::Disabled
+    {
+        badge_at_idle(g, st, p, b, v.commands, now_ms);
+        return;
+    }
+    if sc.auth_location == AuthLocation::Disabled && v.plug && !p.has(bits::SESS_REPLUG) {
+        p.session_id = 0;
+        authorised(st, p, now_ms);
+    }
+}
+
+/// AU-1 … AU-4 for a badge presented at an idle point.
+fn badge_at_idle(
+    g: &General,
+    st: &StationState,
+    p: &mut PointState,
+    b: Badge,
+    commands: Commands,
+    now_ms: u64,
+) {
+    if b.kind == BadgeKind::Admin {
+        return;
+    }
+    if commands.contains(Commands::BOOKED) && !b.booker {
+        p.last_error = LastError::BadgeIsNotTheBooker;
+        return;
+    }
+    p.session_id = b.id;
+    p.put(bits::SESS_VIP, b.kind == BadgeKind::Vip);
+    p.put(bits::SESS_BOOKER, b.booker);
+    p.put(bits::SESS_CACHED, b.cached);
+    match g.session.auth_location {
+        AuthLocation::ChargingStation => {
+            if b.kind == BadgeKind::Unknown
+                && g.session.auth_strategy == AuthStrategy::RejectUnknown
+            {
+                p.last_error = LastError::BadgeUnknown;
+            } else {
+                authorised(st, p, now_ms);
+            }
+        }
+        AuthLocation::Remote | AuthLocation::Supervision => {
+            to(st, p, OutletStatus::ChargeAuthorisationStarted, now_ms);
+        }
+        AuthLocation::Disabled => authorised(st, p, now_ms),
+    }
+}
+
+/// Authorisation and contract done: the plug procedure starts, and the session's energy with it.
+fn authorised(st: &StationState, p: &mut PointState, now_ms: u64) {
+    p.energy = crate::meter::Energy::default();
+    to(st, p, OutletStatus::PlugProcedureStarted, now_ms);
+    p.put(
+        bits::SESS_SHUTTER_DONE | bits::SESS_PLUG_DONE | bits::SESS_LOCK_DONE,
+        false,
+    );
+}
+
+/// Ends the session with `err` (if any) and starts the unplug procedure.
+fn end(st: &StationState, p: &mut PointState, err: Option<LastError>, now_ms: u64) {
+    if let Some(e) = err {
+        p.last_error = e;
+    }
+    let next = if p.status == OutletStatus::ChargeLoopStarted {
+        OutletStatus::ChargeLoopEnded
+    } else {
+        OutletStatus::UnplugProcedureStarted
+    };
+    to(st, p, next, now_ms);
+    p.put(
+        bits::SESS_UNLOCKED | bits::SESS_REMOVED | bits::SESS_NOTIFIED,
+        false,
+    );
+    p.put(bits::SESS_REPLUG, true);
+}
+
+fn plug_procedure(
+    g: &General,
+    st: &StationState,
+    p: &mut PointState,
+    v: &SessionView,
+    now_ms: u64,
+) {
+    let sc = &g.session;
+    if v.remote == Remote::Stop {
+        end(st, p, None, now_ms);
+        return;
+    }
+    if v.cable_fault {
+        end(st, p, Some(LastError::PlugProcedureError), now_ms);
+        return;
+    }
+    // Each sub-step restarts the phase timer when it completes.
+    if !p.has(bits::SESS_SHUTTER_DONE) {
+        if !sc.shutter || v.shutter_open != Some(false) {
+            done_sub(st, p, bits::SESS_SHUTTER_DONE, now_ms);
+        } else if st.passed(now_ms, p.sess_since, sc.shutter_ms) {
+            end(st, p, Some(LastError::ShutterNotOpened), now_ms);
+            return;
+        } else {
+            return;
+        }
+    }
+    if !p.has(bits::SESS_PLUG_DONE) {
+        if v.plug {
+            done_sub(st, p, bits::SESS_PLUG_DONE, now_ms);
+        } else if st.passed(now_ms, p.sess_since, sc.plug_wait_ms) {
+            end(st, p, Some(LastError::PlugNotDetected), now_ms);
+            return;
+        } else {
+            return;
+        }
+    }
+    if !p.has(bits::SESS_LOCK_DONE) {
+        if !sc.lock || v.lock_closed != Some(false) {
+            done_sub(st, p, bits::SESS_LOCK_DONE, now_ms);
+        } else if st.passed(now_ms, p.sess_since, sc.lock_ms) {
+            end(
+                st,
+                p,
+                Some(LastError::PlugOrShutterAbnormallyNotLocked),
+                now_ms,
+            );
+            return;
+        } else {
+            return;
+        }
+    }
+    if v.vehicle.connected() {
+        to(st, p, OutletStatus::ChargeLoopStarted, now_ms);
+    } else if !v.plug {
+        // The plug went out again before the EV showed.
+        end(st, p, Some(LastError::PlugProcedureError), now_ms);
+    } else if st.passed(now_ms, p.sess_since, sc.ev_wait_ms) {
+        end(st, p, Some(LastError::EvNotDetected), now_ms);
+    } else {
+        p.status = OutletStatus::PlugProcedureDone;
+    }
+}
+
+fn done_sub(st: &StationState, p: &mut PointState, bit: u32, now_ms: u64) {
+    p.put(bit, true);
+    p.sess_since = st.stamp(now_ms);
+}
+
+/// The charge loop: who may stop it (AU-3), and what ends it. Returns whether the end is an
+/// immediate stop.
+fn charge_loop(st: &StationState, p: &mut PointState, v: &SessionView, now_ms: u64) -> bool {
+    if let Some(b) = v.badge {
+        if b.kind == BadgeKind::Admin || (b.id == p.session_id && p.session_id != 0) {
+            end(st, p, None, now_ms);
+            return false;
+        }
+        p.last_error = LastError::BadgeIsNotTheCurrentUser;
+    }
+    if v.remote == Remote::Stop {
+        end(st, p, None, now_ms);
+        return false;
+    }
+    if !v.vehicle.connected() {
+        end(st, p, None, now_ms);
+        return true;
+    }
+    if v.lock_closed == Some(false) {
+        end(st, p, Some(LastError::UnlockPlugInCharge), now_ms);
+        return true;
+    }
+    if v.shutter_open == Some(true) && !v.plug {
+        end(st, p, Some(LastError::OnStreetOpenShutterInCharge), now_ms);
+        return true;
+    }
+    false
+}
+
+fn unplug_procedure(
+    g: &General,
+    st: &StationState,
+    p: &mut PointState,
+    v: &SessionView,
+    now_ms: u64,
+) {
+    let sc = &g.session;
+    if p.status == OutletStatus::UnplugProcedureDone {
+        to(st, p, OutletStatus::InitDone, now_ms);
+        return;
+    }
+    p.status = OutletStatus::UnplugProcedureStarted;
+    // CAB-1: the lock is released, except while a welded contactor holds it.
+    if p.has(bits::WELDED) {
+        return;
+    }
+    if !p.has(bits::SESS_UNLOCKED) {
+        if !sc.lock || v.lock_closed != Some(true) {
+            done_sub(st, p, bits::SESS_UNLOCKED, now_ms);
+        } else if st.passed(now_ms, p.sess_since, sc.lock_ms) {
+            p.last_error = LastError::UnplugProcedureError;
+            to(st, p, OutletStatus::InitDone, now_ms);
+            return;
+        } else {
+            return;
+        }
+    }
+    if !p.has(bits::SESS_REMOVED) {
+        let gone = !v.plug && !v.vehicle.connected();
+        if gone {
+            done_sub(st, p, bits::SESS_REMOVED, now_ms);
+        } else if !v.vehicle.connected() && v.plug && sc.allow_cable_left {
+            // CAB-1: the cable may stay; the session is over.
+            to(st, p, OutletStatus::InitDone, now_ms);
+            return;
+        } else {
+            if !v.vehicle.connected() && v.plug && !p.has(bits::SESS_NOTIFIED) {
+                // CAB-1: the EV left, the cable stays: notify at once.
+                p.last_error = LastError::PlugStillDetected;
+                p.put(bits::SESS_NOTIFIED, true);
+            }
+            if st.passed(now_ms, p.sess_since, sc.unplug_wait_ms) {
+                p.last_error = if v.vehicle.connected() {
+                    LastError::EvStillDetected
+                } else {
+                    LastError::PlugStillDetected
+                };
+                to(st, p, OutletStatus::InitDone, now_ms);
+            }
+            return;
+        }
+    }
+    if sc.shutter && v.shutter_open == Some(true) {
+        if st.passed(now_ms, p.sess_since, sc.shutter_ms) {
+            p.last_error = LastError::ShutterNotClosed;
+            to(st, p, OutletStatus::InitDone, now_ms);
+        }
+        return;
+    }
+    p.put(bits::SESS_NOTIFIED, false);
+    to(st, p, OutletStatus::UnplugProcedureDone, now_ms);
+}
+
+/// What the lock and shutter should be commanded to (true: locked / open).
+pub(crate) fn actuators(g: &General, p: &PointState) -> (bool, bool) {
+    let s = p.status;
+    let lock = g.session.lock
+        && (p.has(bits::WELDED)
+            || matches!(
+                s,
+                OutletStatus::PlugProcedureStarted
+                    | OutletStatus::PlugProcedureDone
+                    | OutletStatus::ChargeLoopStarted
+                    | OutletStatus::ChargeLoopEnded
+            ) && (s != OutletStatus::PlugProcedureStarted || p.has(bits::SESS_PLUG_DONE))
+            || (s == OutletStatus::UnplugProcedureStarted && !p.has(bits::SESS_UNLOCKED)));
+    let shutter = g.session.shutter
+        && (matches!(
+            s,
+            OutletStatus::PlugProcedureStarted
+                | OutletStatus::PlugProcedureDone
+                | OutletStatus::ChargeLoopStarted
+                | OutletStatus::ChargeLoopEnded
+        ) || (s == OutletStatus::UnplugProcedureStarted && !p.has(bits::SESS_REMOVED)));
+    (lock, shutter)
+}

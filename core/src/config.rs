@@ -150,6 +150,16 @@ pub struct NodeConfig {
     /// for the default (as LB-8: the largest start threshold beneath, capped at the limit).
     #[cfg_attr(feature = "serde", serde(default))]
     pub site_fail_safe_ma: Option<[u32; 3]>,
+    /// Width (ms) of each of the 16 slots of the site meter's history of the points' own
+    /// currents (LB-14): the history covers 16 × this, which should exceed the meter's latency
+    /// (10–1000 ms, default 50 ms).
+    #[cfg_attr(feature = "serde", serde(default = "default_site_slot_ms"))]
+    pub site_slot_ms: u32,
+}
+
+#[cfg(feature = "serde")]
+fn default_site_slot_ms() -> u32 {
+    50
 }
 
 impl NodeConfig {
@@ -168,6 +178,7 @@ impl NodeConfig {
             fail_safe_ma: None,
             site_meter: false,
             site_fail_safe_ma: None,
+            site_slot_ms: 50,
         }
     }
 }
@@ -546,6 +557,11 @@ pub enum Field {
         /// Node index.
         node: u16,
     },
+    /// `nodes[node].site_slot_ms` (LB-14).
+    SiteSlot {
+        /// Node index.
+        node: u16,
+    },
     /// `nodes[node].site_fail_safe_ma[phase]` (LB-14).
     SiteFailSafe {
         /// Node index.
@@ -677,6 +693,7 @@ impl fmt::Display for Field {
             Field::Protection(name) => write!(f, "protection.{name}"),
             Field::Session(name) => write!(f, "session.{name}"),
             Field::SiteMeter { node } => write!(f, "nodes[{node}].site_meter"),
+            Field::SiteSlot { node } => write!(f, "nodes[{node}].site_slot_ms"),
             Field::SiteFailSafe { node, phase } => {
                 write!(f, "nodes[{node}].site_fail_safe_ma[{phase:?}]")
             }
@@ -1124,6 +1141,7 @@ fn validate_site_meters(nodes: &[NodeConfig]) -> Result<(), ConfigError> {
                 }
             }
         }
+        range(Field::SiteSlot { node }, n.site_slot_ms, 10, 1_000)?;
         if !n.site_meter {
             continue;
         }

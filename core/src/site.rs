@@ -3,24 +3,30 @@
 
 use crate::config::{General, NodeConfig, PointConfig, default_node_fail_safe, is_beneath};
 use crate::io::NodeInputs;
-use crate::state::{NodeState, PointState, StationState};
+use crate::state::{NodeState, PointState, SITE_SLOTS, SITE_SLOTS_U8, SiteSlot, StationState};
 use crate::types::{AllocReason, StationErrors};
 
-/// LB-14: the headroom of site-metered nodes. Each point keeps the lowest and the highest
-/// current it drew per supply phase since its meter's last reading. When a new reading arrives,
-/// the other consumers' load is the reading less those lowest currents, clamped at 0 (SPEC
-/// LB-14: an EV ramping up between readings is never taken for headroom), and it applies at once.
+/// LB-14: the headroom of site-metered nodes.
 ///
-/// Choice where the SPEC is silent: the hold time that delays a fall is judged on the reading
-/// less the points' *highest* currents, a lower bound of the other load. A real dip of the
-/// building load lowers that bound too and is held; the one-reading overshoot that the lowest
-/// currents give while an EV ramps up is not a fall of the other load, and holding it for the
-/// hold time would shed the very EVs that caused it (a flap every hold time). So the load counted
-/// is max(latest upper bound, held lower bound): never below what the latest reading proves.
+/// The other consumers' load is a reading less the points' own current at the instant it was
+/// measured. Each metered node keeps a short history of the sum of its points' currents (16
+/// slots of `site_slot_ms`, lowest and highest per slot); a reading measured within it subtracts
+/// the lowest own current of the slot holding its instant and the next, i.e. of the samples on
+/// either side of it (never more than the points drew then: never mistaken for headroom). A
+/// reading older than the history falls back to the SPEC's window: each point's lowest current
+/// since the previous reading arrived. Subtracting the window's lowest for every reading (the
+/// SPEC's words) would count the current of a point that started between two readings as other
+/// load for one reading, and at once, so a tight node would shed the very point that started
+/// (a flap each minimum pause); the history removes that without giving up the bound.
+///
+/// The upper estimate (reading less the lowest own current) applies at once. A fall applies
+/// only once the lower estimate (reading less the highest own current) has stayed lower for the
+/// hold time, so a short dip of the building load starts nothing; the load counted is
+/// max(latest upper estimate, held lower estimate).
 ///
 /// The points beneath share the node limit less that load less the margin; a stale meter (older
 /// than its validity, stamped in the future, or never read) gives the configured fail-safe
-/// headroom.
+/// headroom, reason "site meter stale", station error "site meter lost".
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn site_headroom(
     g: &General,
@@ -59,9 +65,11 @@ pub(crate) fn site_headroom(
             r.measured_ms <= now_ms
                 && now_ms.saturating_sub(r.measured_ms) <= u64::from(t.site_meter_validity_ms)
         });
+        record(st, pcfg, ncfg, points, nodes, i, nc.site_slot_ms, now_ms);
         let Some(ns) = nodes.get(i) else { continue };
         let new = reading.filter(|r| !ns.site_have || r.measured_ms > ns.site_taken_ms);
         if let Some(r) = new {
+            let around = own_at(st, ns, r.measured_ms);
             let mut own_low = [0u32; 3];
             let mut own_high = [0u32; 3];
             for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
@@ -83,6 +91,10 @@ pub(crate) fn site_headroom(
                 let now_draw = if p.w.has_meas { p.w.measured } else { [0; 3] };
                 p.site_low_ma = now_draw;
                 p.site_high_ma = now_draw;
+            }
+            if let Some((low, high)) = around {
+                own_low = low;
+                own_high = high;
             }
             if let Some(ns) = nodes.get_mut(i) {
                 ns.site_have = true;
@@ -160,4 +172,80 @@ fn site_estimate(st: &StationState, ns: &mut NodeState, ph: usize, est: u32, now
         *since = st.stamp(now_ms);
         *max = est;
     }
+}
+
+/// Records this step's own currents (the sum per phase of the points beneath metered node `i`;
+/// a point without a measurement counts 0) into the node's history of `slot_ms` slots.
+#[allow(clippy::too_many_arguments)]
+fn record(
+    st: &StationState,
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &[PointState],
+    nodes: &mut [NodeState],
+    i: usize,
+    slot_ms: u32,
+    now_ms: u64,
+) {
+    let mut own = [0u32; 3];
+    for (pc, p) in pcfg.iter().zip(points) {
+        if p.w.has_meas && is_beneath(ncfg, usize::from(pc.node), i) {
+            for (o, m) in own.iter_mut().zip(p.w.measured) {
+                *o = o.saturating_add(m);
+            }
+        }
+    }
+    let Some(ns) = nodes.get_mut(i) else { return };
+    let head = usize::from(ns.site_head) % SITE_SLOTS;
+    let fresh_slot = ns.site_len == 0
+        || ns
+            .site_ring
+            .get(head)
+            .is_none_or(|s| st.passed(now_ms, s.at, slot_ms));
+    if fresh_slot {
+        let next = head.saturating_add(1) % SITE_SLOTS;
+        if let Some(slot) = ns.site_ring.get_mut(next) {
+            *slot = SiteSlot {
+                at: st.stamp(now_ms),
+                low: own,
+                high: own,
+            };
+        }
+        ns.site_head = u8::try_from(next).unwrap_or(0);
+        ns.site_len = ns.site_len.saturating_add(1).min(SITE_SLOTS_U8);
+    } else if let Some(slot) = ns.site_ring.get_mut(head) {
+        for ((l, h), o) in slot.low.iter_mut().zip(slot.high.iter_mut()).zip(own) {
+            *l = (*l).min(o);
+            *h = (*h).max(o);
+        }
+    }
+}
+
+/// The lowest and highest own currents per phase around `measured_ms`: over the slot that holds
+/// that instant and the next (the samples on either side of it), or `None` if the history does
+/// not reach back that far.
+fn own_at(st: &StationState, ns: &NodeState, measured_ms: u64) -> Option<([u32; 3], [u32; 3])> {
+    let head = usize::from(ns.site_head) % SITE_SLOTS;
+    let mut newer: Option<&SiteSlot> = None;
+    for back in 0..usize::from(ns.site_len) {
+        let idx = head.saturating_add(SITE_SLOTS).saturating_sub(back) % SITE_SLOTS;
+        let slot = ns.site_ring.get(idx)?;
+        if st.at(slot.at) <= measured_ms {
+            let mut low = slot.low;
+            let mut high = slot.high;
+            if let Some(n) = newer {
+                for ((l, h), (nl, nh)) in low
+                    .iter_mut()
+                    .zip(high.iter_mut())
+                    .zip(n.low.iter().zip(n.high))
+                {
+                    *l = (*l).min(*nl);
+                    *h = (*h).max(nh);
+                }
+            }
+            return Some((low, high));
+        }
+        newer = Some(slot);
+    }
+    None
 }

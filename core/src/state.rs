@@ -319,6 +319,20 @@ impl PointState {
     }
 }
 
+/// Slots in a site meter's history of the points' own currents (LB-14).
+pub(crate) const SITE_SLOTS_U8: u8 = 16;
+/// The same, as an index bound.
+pub(crate) const SITE_SLOTS: usize = SITE_SLOTS_U8 as usize;
+
+/// One slot of that history: from `at`, the lowest and highest sum per phase of the currents
+/// of the points beneath the meter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct SiteSlot {
+    pub at: Stamp,
+    pub low: [u32; 3],
+    pub high: [u32; 3],
+}
+
 /// State of one tree node: LB-9 over-limit timers and per-step scratch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct NodeState {
@@ -342,6 +356,10 @@ pub struct NodeState {
     pub(crate) site_fall: u8,
     pub(crate) site_fall_since: [Stamp; 3],
     pub(crate) site_fall_max: [u32; 3],
+    /// The history ring (newest at `site_head`) and how many slots hold data.
+    pub(crate) site_ring: [SiteSlot; SITE_SLOTS],
+    pub(crate) site_head: u8,
+    pub(crate) site_len: u8,
 }
 
 impl NodeState {
@@ -363,6 +381,13 @@ impl NodeState {
             site_fall: 0,
             site_fall_since: [Stamp(0); 3],
             site_fall_max: [0; 3],
+            site_ring: [SiteSlot {
+                at: Stamp(0),
+                low: [0; 3],
+                high: [0; 3],
+            }; SITE_SLOTS],
+            site_head: 0,
+            site_len: 0,
         }
     }
 
@@ -386,6 +411,7 @@ impl NodeState {
             .over_since
             .iter_mut()
             .chain(self.site_fall_since.iter_mut())
+            .chain(self.site_ring.iter_mut().map(|slot| &mut slot.at))
         {
             s.shift(d);
         }

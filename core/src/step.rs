@@ -271,7 +271,8 @@ fn clock_fault(points: &mut [PointState], out: &mut [PointOutput]) {
     for (p, po) in points.iter_mut().zip(out.iter_mut()) {
         p.alloc_ma = 0;
         p.offer_ma = 0;
-        p.put(bits::CONTACTOR | bits::GRACEFUL, false);
+        // PWM is off now: a later restart counts the closing debounce from then (SU-1).
+        p.put(bits::CONTACTOR | bits::GRACEFUL | bits::PWM_WAS | bits::WAKE, false);
         if p.run == Run::Running {
             p.run = Run::Waiting;
             p.put(bits::STOPPED, true);

@@ -10,14 +10,20 @@
 //! Each point has an EV model ([`Ev`]): while the contactor is closed it draws min(signal, its max)
 //! (plus an optional overdraw) on its phases, from the next sample, after a lag, or ignoring the
 //! signal; 0 while the contactor is open. That is the point's measurement unless a test fixes it.
+//! An EV may follow at a limited rate, both ways (a real EV's ramp). A site meter (LB-14) reads the other
+//! consumers' load (a function of time) plus what the EVs beneath its node draw every period; the
+//! reading arrives a latency later, in order. While it is fresh each step checks LB-14 too: the
+//! points fit under the limit less core's other load and margin, and core's other load is at
+//! least the true one at the reading's time if no EV beneath changed its draw since.
 #![allow(dead_code)]
 
+use std::collections::VecDeque;
 use std::fmt::Debug;
 
 use loadpilot_core::{
     AllocReason, Commands, Controller, NodeConfig, PhaseCount, PilotOutput, PointConfig,
-    PointFlags, PointInputs, PointOutput, ProductFamily, RawConfig, SetPoint, StationErrors,
-    StepInputs, StepOutputs, VehicleState,
+    PointFlags, PointInputs, PointOutput, ProductFamily, RawConfig, SetPoint, SiteReading,
+    StationErrors, StepInputs, StepOutputs, VehicleState,
 };
 
 /// How an EV follows the current it is signalled: from the next sample on, `Lag(ms)` after the
@@ -41,6 +47,8 @@ pub struct Ev {
     pub follow: Follow,
     /// Drawn above min(signal, max) while a signal stands (a slightly disobedient EV).
     pub extra_ma: u32,
+    /// Follows at most this fast, up and down (mA/s; 0 = at once).
+    pub ramp_ma_per_s: u32,
 }
 
 impl Ev {
@@ -73,6 +81,11 @@ impl Ev {
         self.extra_ma = extra_ma;
         self
     }
+    /// The same EV, following at most `ma_per_s` both ways.
+    pub fn ramp(mut self, ma_per_s: u32) -> Ev {
+        self.ramp_ma_per_s = ma_per_s;
+        self
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -91,6 +104,7 @@ struct Sim {
     draw: u32,
     want: u32,
     changed_ms: u64,
+    last_ms: u64,
 }
 
 impl Sim {
@@ -100,6 +114,13 @@ impl Sim {
         {
             self.draw = self.want;
         }
+        let rate = u64::from(self.ev.ramp_ma_per_s);
+        if rate > 0 && self.want != u32::MAX {
+            let d = (rate * now.saturating_sub(self.last_ms) / 1000) as u32;
+            let (lo, hi) = (self.draw.saturating_sub(d), self.draw.saturating_add(d));
+            self.draw = self.want.clamp(lo, hi);
+        }
+        self.last_ms = now;
         match self.meter {
             Meter::Model if self.ev.single_phase => Some([self.draw, 0, 0]),
             Meter::Model => Some([self.draw; 3]),
@@ -120,11 +141,30 @@ impl Sim {
         };
         if want != self.want {
             (self.want, self.changed_ms) = (want, now);
-            if !matches!(self.ev.follow, Follow::Lag(_)) {
+            if self.ev.ramp_ma_per_s == 0 && !matches!(self.ev.follow, Follow::Lag(_)) {
                 self.draw = want;
             }
         }
     }
+
+    /// What the EV draws per supply phase (whatever the point's measurement says).
+    fn supply_draw(&self, pc: &PointConfig) -> [u32; 3] {
+        let mut out = [0; 3];
+        let n = if self.ev.single_phase { 1 } else { 3 };
+        (pc.wiring[..n].iter()).for_each(|ph| out[ph.index()] += self.draw);
+        out
+    }
+}
+
+/// A site meter at a node: see the module doc.
+struct SiteGen {
+    node: usize,
+    period_ms: u64,
+    next_ms: u64,
+    latency: Box<dyn Fn(u64) -> u64>,
+    other: Box<dyn Fn(u64) -> [u32; 3]>,
+    silent: bool,
+    queue: VecDeque<(u64, SiteReading)>,
 }
 
 /// A City configuration with every default but the start stagger (0): one station node of
@@ -137,6 +177,13 @@ pub fn station<const P: usize>(
     let mut raw = RawConfig::with_defaults(ProductFamily::City, points, node);
     raw.timers.stagger_ms = 0;
     raw
+}
+
+fn reading(load_ma: [u32; 3], measured_ms: u64) -> SiteReading {
+    SiteReading {
+        load_ma,
+        measured_ms,
+    }
 }
 
 fn setpoint(current_ma: u32, received_ms: u64) -> Option<SetPoint> {
@@ -153,6 +200,9 @@ pub struct Scenario<const P: usize, const N: usize> {
     sims: [Sim; P],
     /// Per node: the points beneath it.
     beneath: Vec<Vec<usize>>,
+    site: Option<SiteGen>,
+    /// Per point: what its EV drew per supply phase in the last step, and since when.
+    drawn: [([u32; 3], u64); P],
     /// Time of the last step and of the next one (ms).
     now: u64,
     next: u64,
@@ -183,6 +233,8 @@ impl<const P: usize, const N: usize> Scenario<P, N> {
             inputs,
             sims,
             beneath,
+            site: None,
+            drawn: [([0; 3], 0); P],
             now,
             next,
         }
@@ -219,8 +271,34 @@ impl<const P: usize, const N: usize> Scenario<P, N> {
     pub fn step_at(&mut self, t_ms: u64) -> &mut Self {
         let period = self.ctl.config().raw().timers.sample_period_ms;
         (self.now, self.next) = (t_ms, t_ms + u64::from(period));
-        for (sim, pi) in self.sims.iter_mut().zip(self.inputs.points.iter_mut()) {
+        let pcs = self.ctl.config().points();
+        let it = self.sims.iter_mut().zip(self.inputs.points.iter_mut());
+        for (((sim, pi), pc), drawn) in it.zip(pcs).zip(self.drawn.iter_mut()) {
             pi.measured_ma = sim.measure(t_ms);
+            let d = sim.supply_draw(pc);
+            if d != drawn.0 {
+                *drawn = (d, t_ms);
+            }
+        }
+        if let Some(g) = &mut self.site {
+            if t_ms >= g.next_ms {
+                g.next_ms = t_ms + g.period_ms;
+                if !g.silent {
+                    let mut load = (g.other)(t_ms);
+                    for &i in &self.beneath[g.node] {
+                        (0..3).for_each(|ph| load[ph] += self.drawn[i].0[ph]);
+                    }
+                    let after = g.queue.back().map_or(0, |q| q.0);
+                    let at = (t_ms + (g.latency)(t_ms)).max(after);
+                    g.queue.push_back((at, reading(load, t_ms)));
+                }
+            }
+            while let Some(&(at, r)) = g.queue.front()
+                && at <= t_ms
+            {
+                self.inputs.nodes[g.node].site = Some(r);
+                g.queue.pop_front();
+            }
         }
         let out = *self.ctl.step(&self.inputs, t_ms);
         self.check_invariants(&out);
@@ -243,16 +321,7 @@ impl<const P: usize, const N: usize> Scenario<P, N> {
         }
         for (n, ns) in self.ctl.node_states().iter().enumerate() {
             for (ph, limit) in ns.limit_ma().into_iter().enumerate() {
-                // An offer counts on the phases the point is allocated on (on all if none).
-                let counts: Vec<(usize, u32)> = (self.beneath[n].iter())
-                    .map(|&i| {
-                        let po = &out.points[i];
-                        let none = po.alloc_ma.iter().all(|a| *a == 0);
-                        let offer = (none || po.alloc_ma[ph] > 0).then_some(po.signal_ma);
-                        (i, po.alloc_ma[ph].max(offer.unwrap_or(0)))
-                    })
-                    .collect();
-                let sum: u32 = counts.iter().map(|c| c.1).sum();
+                let (sum, counts) = self.counts(out, n, ph);
                 assert!(
                     sum <= limit,
                     "LB-1 broken at {t} ms: node {n} phase L{}: the points beneath count {sum} mA, \
@@ -261,10 +330,54 @@ impl<const P: usize, const N: usize> Scenario<P, N> {
                 );
             }
         }
+        self.check_site(out);
+    }
+
+    /// On node `n`, supply phase `ph`: what the points beneath count, max(allocation, signal),
+    /// an offer counting on the phases the point is allocated on (on all if none).
+    fn counts(&self, out: &StepOutputs<P>, n: usize, ph: usize) -> (u32, Vec<(usize, u32)>) {
+        let counts: Vec<(usize, u32)> = (self.beneath[n].iter())
+            .map(|&i| {
+                let po = &out.points[i];
+                let none = po.alloc_ma.iter().all(|a| *a == 0);
+                let offer = (none || po.alloc_ma[ph] > 0).then_some(po.signal_ma);
+                (i, po.alloc_ma[ph].max(offer.unwrap_or(0)))
+            })
+            .collect();
+        (counts.iter().map(|c| c.1).sum(), counts)
+    }
+
+    /// LB-14 while the site meter's reading is fresh (see the module doc).
+    fn check_site(&self, out: &StepOutputs<P>) {
+        let Some(g) = &self.site else { return };
+        let (n, t, raw) = (g.node, self.now, self.ctl.config().raw());
+        let validity = u64::from(raw.timers.site_meter_validity_ms);
+        let r = match self.inputs.nodes[n].site {
+            Some(r) if r.measured_ms <= t && t - r.measured_ms <= validity => r,
+            _ => return,
+        };
+        let (margin, limit) = (raw.thresholds.site_margin_ma, raw.nodes[n].limit_ma);
+        let core = self.ctl.node_states()[n].site_other_ma();
+        let truth = (g.other)(r.measured_ms);
+        let steady = (self.beneath[n].iter()).all(|&i| self.drawn[i].1 <= r.measured_ms);
+        for ph in 0..3 {
+            let (sum, counts) = self.counts(out, n, ph);
+            let (core, truth, room) = (core[ph], truth[ph], limit[ph].saturating_sub(margin));
+            assert!(
+                sum <= room.saturating_sub(core) && (!steady || core >= truth),
+                "LB-14 broken at {t} ms: node {n} L{}: points count {sum} mA ({counts:?}), core's \
+                 other load {core} mA, margin {margin} mA, limit {} mA; true other load {truth} mA \
+                 at {} ms (no EV changed its draw since: {steady})",
+                ph + 1,
+                limit[ph],
+                r.measured_ms
+            );
+        }
     }
 
     // ---- inputs: vehicle, authorisation, VIP badge, EV limit, cable (CAB-2), EX-2 commands, ...
-    fn pi(&mut self, p: usize, f: impl FnOnce(&mut PointInputs)) -> &mut Self {
+    /// Sets any point input from the next step on (for inputs without a method of their own).
+    pub fn pi(&mut self, p: usize, f: impl FnOnce(&mut PointInputs)) -> &mut Self {
         f(&mut self.inputs.points[p]);
         self
     }
@@ -329,6 +442,51 @@ impl<const P: usize, const N: usize> Scenario<P, N> {
     pub fn unmetered(&mut self, p: usize) -> &mut Self {
         self.sims[p].meter = Meter::Absent;
         self
+    }
+
+    // ---- site meter (LB-14) ----
+    /// A site meter at node `n` reading every `period_ms` from the next step on: the other
+    /// consumers' load `other(t)` plus what the EVs beneath draw, arriving `latency(t)` ms after
+    /// it was measured at `t`.
+    pub fn site_meter(
+        &mut self,
+        n: usize,
+        period_ms: u64,
+        latency: impl Fn(u64) -> u64 + 'static,
+        other: impl Fn(u64) -> [u32; 3] + 'static,
+    ) -> &mut Self {
+        self.site = Some(SiteGen {
+            node: n,
+            period_ms,
+            next_ms: self.next,
+            latency: Box::new(latency),
+            other: Box::new(other),
+            silent: false,
+            queue: VecDeque::new(),
+        });
+        self
+    }
+    /// The site meter stops (or resumes) reading; readings under way still arrive.
+    pub fn meter_silent(&mut self, silent: bool) -> &mut Self {
+        self.site.as_mut().expect("no site meter").silent = silent;
+        self
+    }
+    /// A site-meter reading at node `n` as core will see it from the next step on.
+    pub fn site_reading(&mut self, n: usize, load_ma: [u32; 3], measured_ms: u64) -> &mut Self {
+        self.inputs.nodes[n].site = Some(reading(load_ma, measured_ms));
+        self
+    }
+    /// The site-meter reading node `n` had in the last step.
+    pub fn site_input(&self, n: usize) -> Option<SiteReading> {
+        self.inputs.nodes[n].site
+    }
+    /// The true other consumers' load of the site meter at `t_ms`.
+    pub fn other_load(&self, t_ms: u64) -> [u32; 3] {
+        (self.site.as_ref().expect("no site meter").other)(t_ms)
+    }
+    /// The time of the last step (ms).
+    pub fn now(&self) -> u64 {
+        self.now
     }
 
     // ---- outputs ----

@@ -41,6 +41,7 @@
 
 mod balance;
 pub mod config;
+mod config_error;
 mod controller;
 pub mod cp;
 mod drive;
@@ -55,6 +56,7 @@ mod site;
 mod state;
 mod step;
 pub mod types;
+mod validate;
 
 pub use config::{
     Config, ConfigError, ConfigView, Field, Input1Function, Input2Function, InputConfig, Location,

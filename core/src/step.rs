@@ -272,7 +272,10 @@ fn clock_fault(points: &mut [PointState], out: &mut [PointOutput]) {
         p.alloc_ma = 0;
         p.offer_ma = 0;
         // PWM is off now: a later restart counts the closing debounce from then (SU-1).
-        p.put(bits::CONTACTOR | bits::GRACEFUL | bits::PWM_WAS | bits::WAKE, false);
+        p.put(
+            bits::CONTACTOR | bits::GRACEFUL | bits::PWM_WAS | bits::WAKE,
+            false,
+        );
         if p.run == Run::Running {
             p.run = Run::Waiting;
             p.put(bits::STOPPED, true);

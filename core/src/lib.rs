@@ -10,7 +10,8 @@
 //! ## Map from SPEC rule to module
 //! | rules | module |
 //! |---|---|
-//! | §2.2, §5.5 parameters; LB-7, LB-8, LB-14 fit checks; PS-1 budget | [`config`] |
+//! | §2.2, §5.5 parameters | [`config`] |
+//! | their checks: ranges, TREE-1, LB-7, LB-8, LB-14 fit, PS-1 budget; the errors | `validate`, `config_error` |
 //! | TREE-1, LB-1, LB-4, LB-12 (constraints per phase) | `balance` |
 //! | LB-5, LB-6, LB-13, VIP (AU-1 side), SU-1 stagger | `shed` |
 //! | LB-2, LB-3, LB-9 (EV side), LB-10, LB-12 detection, IN-1 … IN-5, EX-1, EX-2, LOC-1 | `point` |

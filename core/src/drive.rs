@@ -137,7 +137,7 @@ pub(crate) fn finish_point(
         flags.set(PointFlags::SINGLE_PHASE, single);
         flags.set(PointFlags::THREE_PHASE, !single);
     }
-    flags.set(PointFlags::VIP_BADGE_MODE, pi.vip);
+    flags.set(PointFlags::VIP_BADGE_MODE, p.w.vip);
     let c = pi.commands;
     flags.set(
         PointFlags::UNAVAILABLE_OCPP_CMD,

@@ -382,7 +382,16 @@ fn idle(g: &General, st: &StationState, p: &mut PointState, v: &SessionView, now
         badge_at_idle(g, st, p, b, v.commands, now_ms);
         return;
     }
-    if sc.auth_location == AuthLocation::Disabled && v.plug && !p.has(bits::SESS_REPLUG) {
+    // Free access: location "disabled", or the supervision unreachable with "allow all" (AU-4).
+    // A session starts when a vehicle is plugged in, not on a cable alone left in the socket.
+    let free = sc.auth_location == AuthLocation::Disabled
+        || (v.offline
+            && sc.unreachable == UnreachableStrategy::AllowAll
+            && matches!(
+                sc.auth_location,
+                AuthLocation::Supervision | AuthLocation::Remote
+            ));
+    if free && v.plug && v.vehicle.connected() && !p.has(bits::SESS_REPLUG) {
         p.session_id = 0;
         authorised(st, p, now_ms);
     }
@@ -446,10 +455,10 @@ fn end(st: &StationState, p: &mut PointState, err: Option<LastError>, now_ms: u6
         OutletStatus::UnplugProcedureStarted
     };
     to(st, p, next, now_ms);
-    p.put(
-        bits::SESS_UNLOCKED | bits::SESS_REMOVED | bits::SESS_NOTIFIED,
-        false,
-    );
+    p.put(bits::SESS_UNLOCKED | bits::SESS_REMOVED, false);
+    // An error that ends the session is what the point shows; the cable-left notice (CAB-1) is
+    // for an EV that leaves, not for one that never came.
+    p.put(bits::SESS_NOTIFIED, err.is_some());
     p.put(bits::SESS_REPLUG, true);
 }
 
@@ -564,8 +573,10 @@ fn unplug_procedure(
         return;
     }
     p.status = OutletStatus::UnplugProcedureStarted;
-    // CAB-1: the lock is released, except while a welded contactor holds it.
-    if p.has(bits::WELDED) {
+    // CAB-1: the lock is released, except while a welded contactor holds it; and never under
+    // load: the unlock (and its timeout) starts once the contactor is open.
+    if p.has(bits::WELDED) || p.has(bits::CONTACTOR) {
+        p.sess_since = st.stamp(now_ms);
         return;
     }
     if !p.has(bits::SESS_UNLOCKED) {
@@ -615,19 +626,18 @@ fn unplug_procedure(
     to(st, p, OutletStatus::UnplugProcedureDone, now_ms);
 }
 
-/// What the lock and shutter should be commanded to (true: locked / open).
+/// What the lock and shutter should be commanded to (true: locked / open). The lock holds from
+/// the plug's detection in the plug procedure through the charge loop, and for as long as the
+/// contactor is closed or welded (CAB-1, CT-1): never released under load.
 pub(crate) fn actuators(g: &General, p: &PointState) -> (bool, bool) {
     let s = p.status;
-    let lock = g.session.lock
-        && (p.has(bits::WELDED)
-            || matches!(
-                s,
-                OutletStatus::PlugProcedureStarted
-                    | OutletStatus::PlugProcedureDone
-                    | OutletStatus::ChargeLoopStarted
-                    | OutletStatus::ChargeLoopEnded
-            ) && (s != OutletStatus::PlugProcedureStarted || p.has(bits::SESS_PLUG_DONE))
-            || (s == OutletStatus::UnplugProcedureStarted && !p.has(bits::SESS_UNLOCKED)));
+    let in_use = matches!(
+        s,
+        OutletStatus::PlugProcedureDone
+            | OutletStatus::ChargeLoopStarted
+            | OutletStatus::ChargeLoopEnded
+    ) || (s == OutletStatus::PlugProcedureStarted && p.has(bits::SESS_PLUG_DONE));
+    let lock = g.session.lock && (in_use || p.has(bits::WELDED | bits::CONTACTOR));
     let shutter = g.session.shutter
         && (matches!(
             s,

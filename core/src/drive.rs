@@ -54,10 +54,10 @@ pub(crate) fn finish_point(
     let domestic = p.w.domestic;
     // A domestic socket has no pilot (CAB-3): "PWM" stands for "switched on".
     let pwm = offer > 0 || (domestic && p.alloc_ma > 0);
-    let wake = wake_up(g, st, p, pwm, now_ms);
-    if pwm && !p.has(bits::PWM_WAS) {
+    if pwm && !p.has(bits::PWM_WAS) && !p.has(bits::WAKE) {
         p.pwm_since = now;
     }
+    let wake = wake_up(g, st, p, pwm, now_ms);
 
     let charge_state = p.vehicle == VehicleState::C
         || (p.vehicle == VehicleState::D && g.location == Location::Outdoor);

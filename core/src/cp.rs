@@ -185,7 +185,8 @@ impl CableStatus {
 /// level against the believed state, debounces it (short towards a safer state, longer towards C
 /// and D), notes when C or D was first seen (for the contactor, SU-1), and checks the diode while
 /// PWM was on. Returns the believed state. While core drives the State F wake-up, and for the
-/// settling window after, the readings are expected to be −12 V and are not believed.
+/// settling window after (also when core drives F for protection devices or a welded contactor,
+/// SU-2), the readings are expected to be −12 V and are not believed.
 pub(crate) fn front_end(
     g: &General,
     st: &StationState,
@@ -195,16 +196,19 @@ pub(crate) fn front_end(
 ) -> VehicleState {
     let t = &g.timers;
     let now = st.stamp(now_ms);
-    if p.has(bits::SETTLE) {
-        let settle = t.wakeup_f_ms.saturating_add(t.wakeup_settle_ms);
-        if st.passed(now_ms, p.wake_at, settle) {
-            p.put(bits::SETTLE, false);
-        }
+    if p.has(bits::SETTLE) && st.passed(now_ms, p.f_at, t.wakeup_settle_ms) {
+        p.put(bits::SETTLE, false);
     }
-    if p.has(bits::WAKE | bits::SETTLE) {
+    if p.has(bits::WAKE | bits::F_DRIVEN) {
+        // The line shows what core drives, not the vehicle.
         return p.vehicle;
     }
     let s = classify(cp.high_mv, p.vehicle);
+    if p.has(bits::SETTLE) && matches!(s, VehicleState::F | VehicleState::Unknown) {
+        // Settling after core drove −12 V: such a reading is expected (PS-7, SU-2); any other
+        // level is the vehicle's and counts.
+        return p.vehicle;
+    }
     if s == p.vehicle {
         p.cand = s;
     } else if s != p.cand {

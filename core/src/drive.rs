@@ -107,6 +107,12 @@ pub(crate) fn finish_point(
     } else {
         PilotOutput::Steady12V
     };
+    p.put(bits::F_DRIVEN, pilot == PilotOutput::StateF);
+    if pilot == PilotOutput::StateF {
+        // Core drives −12 V: the pilot reads it back until the settling window after (SU-2).
+        p.put(bits::SETTLE, true);
+        p.f_at = now;
+    }
     let (offer, duty) = if pilot == PilotOutput::Pwm {
         (offer, duty)
     } else {
@@ -213,6 +219,7 @@ fn wake_up(g: &General, st: &StationState, p: &mut PointState, pwm: bool, now_ms
             // Back to PWM (as a new offer) with the settling window of the front end.
             p.put(bits::WAKE, false);
             p.put(bits::SETTLE, true);
+            p.f_at = st.stamp(now_ms);
             p.pwm_since = st.stamp(now_ms);
             return false;
         }

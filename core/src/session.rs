@@ -526,7 +526,7 @@ fn plug_procedure(
     }
 }
 
-fn done_sub(st: &StationState, p: &mut PointState, bit: u32, now_ms: u64) {
+fn done_sub(st: &StationState, p: &mut PointState, bit: u64, now_ms: u64) {
     p.put(bit, true);
     p.sess_since = st.stamp(now_ms);
 }
@@ -534,6 +534,11 @@ fn done_sub(st: &StationState, p: &mut PointState, bit: u32, now_ms: u64) {
 /// The charge loop: who may stop it (AU-3), and what ends it. Returns whether the end is an
 /// immediate stop.
 fn charge_loop(st: &StationState, p: &mut PointState, v: &SessionView, now_ms: u64) -> bool {
+    if p.has(bits::WELDED) {
+        // CT-1: the session ends at once; the unplug procedure waits for the reset, locked.
+        end(st, p, None, now_ms);
+        return true;
+    }
     if let Some(b) = v.badge {
         if b.kind == BadgeKind::Admin || (b.id == p.session_id && p.session_id != 0) {
             end(st, p, None, now_ms);

@@ -290,7 +290,8 @@ pub(crate) fn start_hold(
         return Some((AllocReason::MinimumPause, until));
     }
     let k = u32::try_from(index).unwrap_or(u32::MAX);
-    let stagger = g.timers.stagger_ms.saturating_mul(k);
+    // SU-1: at the first step every pilot shows +12 V, so nothing starts before 1 ms has passed.
+    let stagger = g.timers.stagger_ms.saturating_mul(k).max(1);
     if !st.passed(now_ms, st.start, stagger) {
         let until = st.at(st.start).saturating_add(u64::from(stagger));
         return Some((AllocReason::Stagger, until));

@@ -99,38 +99,39 @@ pub enum Run {
 
 /// Internal per-point bits.
 pub(crate) mod bits {
-    pub const STOPPED: u32 = 1 << 0; // stopped within this session: the minimum pause applies
-    pub const SHED: u32 = 1 << 1; // the last stop was a shed (LB-5)
-    pub const PILOT_FAULT: u32 = 1 << 2; // E, F, unknown seen: latched until A (SU-2)
-    pub const OVERCURRENT: u32 = 1 << 3; // EV over-current: latched until A (LB-9)
-    pub const CONTACTOR: u32 = 1 << 4; // contactor commanded closed
-    pub const BELOW_IDLE: u32 = 1 << 5; // drawing below the idle threshold since idle_since
-    pub const IDLE: u32 = 1 << 6; // idle (LB-10)
-    pub const OVER: u32 = 1 << 7; // drawing above signal + tolerance since over_since
-    pub const GRACEFUL: u32 = 1 << 8; // PWM stopped during a charge at pwm_off_at
-    pub const HARD_FAULT: u32 = 1 << 9; // hard over-current: latched until A (PS-4)
-    pub const RAW_CHARGE: u32 = 1 << 10; // the pilot reads C or D (undebounced) since c_since
-    pub const DIODE_PENDING: u32 = 1 << 11; // low level wrong since diode_since (PS-2)
-    pub const DIODE_FAULT: u32 = 1 << 12; // diode fault, latched with PILOT_FAULT (PS-2, SU-2)
-    pub const RESUMED: u32 = 1 << 13; // PWM returned after a stop in this session (PS-7)
-    pub const WOKEN: u32 = 1 << 14; // the wake-up of this resume is done (PS-7)
-    pub const WAKE: u32 = 1 << 15; // core drives State F since wake_at (PS-7)
-    pub const SETTLE: u32 = 1 << 16; // settling window after a wake-up (PS-7)
-    pub const WELD_PENDING: u32 = 1 << 17; // current through an open contactor since weld_since
-    pub const WELDED: u32 = 1 << 18; // welded contactor, latched until reset (CT-1)
-    pub const THERMAL_PAUSE: u32 = 1 << 19; // paused by temperature (TH-1)
-    pub const METER_HAVE: u32 = 1 << 20; // meter_last holds the external meter's last reading
-    pub const PWM_WAS: u32 = 1 << 21; // PWM on in the last step (since pwm_since)
-    pub const SESS_VIP: u32 = 1 << 22; // the session's badge is VIP (AU-1)
-    pub const SESS_BOOKER: u32 = 1 << 23; // the session's badge is the booker's (AU-3)
-    pub const SESS_CACHED: u32 = 1 << 24; // the pending badge is in the cache (AU-4)
-    pub const SESS_SHUTTER_DONE: u32 = 1 << 25; // plug procedure: shutter open
-    pub const SESS_PLUG_DONE: u32 = 1 << 26; // plug procedure: plug detected
-    pub const SESS_LOCK_DONE: u32 = 1 << 27; // plug procedure: locked
-    pub const SESS_UNLOCKED: u32 = 1 << 28; // unplug procedure: unlocked
-    pub const SESS_REMOVED: u32 = 1 << 29; // unplug procedure: cable removed
-    pub const SESS_NOTIFIED: u32 = 1 << 30; // KO_PlugStillDetected already raised (CAB-1)
-    pub const SESS_REPLUG: u32 = 1 << 31; // a session ended: free access waits for a new plug-in
+    pub const STOPPED: u64 = 1 << 0; // stopped within this session: the minimum pause applies
+    pub const SHED: u64 = 1 << 1; // the last stop was a shed (LB-5)
+    pub const PILOT_FAULT: u64 = 1 << 2; // E, F, unknown seen: latched until A (SU-2)
+    pub const OVERCURRENT: u64 = 1 << 3; // EV over-current: latched until A (LB-9)
+    pub const CONTACTOR: u64 = 1 << 4; // contactor commanded closed
+    pub const BELOW_IDLE: u64 = 1 << 5; // drawing below the idle threshold since idle_since
+    pub const IDLE: u64 = 1 << 6; // idle (LB-10)
+    pub const OVER: u64 = 1 << 7; // drawing above signal + tolerance since over_since
+    pub const GRACEFUL: u64 = 1 << 8; // PWM stopped during a charge at pwm_off_at
+    pub const HARD_FAULT: u64 = 1 << 9; // hard over-current: latched until A (PS-4)
+    pub const RAW_CHARGE: u64 = 1 << 10; // the pilot reads C or D (undebounced) since c_since
+    pub const DIODE_PENDING: u64 = 1 << 11; // low level wrong since diode_since (PS-2)
+    pub const DIODE_FAULT: u64 = 1 << 12; // diode fault, latched with PILOT_FAULT (PS-2, SU-2)
+    pub const RESUMED: u64 = 1 << 13; // PWM returned after a stop in this session (PS-7)
+    pub const WOKEN: u64 = 1 << 14; // the wake-up of this resume is done (PS-7)
+    pub const WAKE: u64 = 1 << 15; // core drives State F since wake_at (PS-7)
+    pub const SETTLE: u64 = 1 << 16; // settling window after core drove State F (PS-7, SU-2)
+    pub const WELD_PENDING: u64 = 1 << 17; // current through an open contactor since weld_since
+    pub const WELDED: u64 = 1 << 18; // welded contactor, latched until reset (CT-1)
+    pub const THERMAL_PAUSE: u64 = 1 << 19; // paused by temperature (TH-1)
+    pub const METER_HAVE: u64 = 1 << 20; // meter_last holds the external meter's last reading
+    pub const PWM_WAS: u64 = 1 << 21; // PWM on in the last step (since pwm_since)
+    pub const SESS_VIP: u64 = 1 << 22; // the session's badge is VIP (AU-1)
+    pub const SESS_BOOKER: u64 = 1 << 23; // the session's badge is the booker's (AU-3)
+    pub const SESS_CACHED: u64 = 1 << 24; // the pending badge is in the cache (AU-4)
+    pub const SESS_SHUTTER_DONE: u64 = 1 << 25; // plug procedure: shutter open
+    pub const SESS_PLUG_DONE: u64 = 1 << 26; // plug procedure: plug detected
+    pub const SESS_LOCK_DONE: u64 = 1 << 27; // plug procedure: locked
+    pub const SESS_UNLOCKED: u64 = 1 << 28; // unplug procedure: unlocked
+    pub const SESS_REMOVED: u64 = 1 << 29; // unplug procedure: cable removed
+    pub const SESS_NOTIFIED: u64 = 1 << 30; // KO_PlugStillDetected already raised (CAB-1)
+    pub const SESS_REPLUG: u64 = 1 << 31; // a session ended: free access waits for a new plug-in
+    pub const F_DRIVEN: u64 = 1 << 32; // core drove State F in the last step
 }
 
 /// Phase mode of a three-phase point (LB-12): 3 = three-phase, 0..=2 = single-phase on that
@@ -182,6 +183,9 @@ pub struct PointState {
     pub(crate) cand_since: Stamp,
     pub(crate) diode_since: Stamp,
     pub(crate) wake_at: Stamp,
+    /// The last step in which core drove State F (PS-7 wake-up, IN-2, CT-1): readings of −12 V
+    /// until the settling window after it are expected, not faults (SU-2).
+    pub(crate) f_at: Stamp,
     pub(crate) opened_at: Stamp,
     pub(crate) weld_since: Stamp,
     /// The external meter's last reading (mWh, MT-2).
@@ -198,7 +202,7 @@ pub struct PointState {
     pub(crate) site_low_ma: [u32; 3],
     pub(crate) site_high_ma: [u32; 3],
     pub(crate) run: Run,
-    pub(crate) bits: u32,
+    pub(crate) bits: u64,
     pub(crate) phase_mode: u8,
     pub(crate) phase_cand: u8,
     pub(crate) vehicle: VehicleState,
@@ -225,6 +229,7 @@ impl PointState {
             cand_since: Stamp(0),
             diode_since: Stamp(0),
             wake_at: Stamp(0),
+            f_at: Stamp(0),
             opened_at: Stamp(0),
             weld_since: Stamp(0),
             meter_last: 0,
@@ -284,11 +289,11 @@ impl PointState {
         self.energy.mwh
     }
 
-    pub(crate) fn has(&self, b: u32) -> bool {
+    pub(crate) fn has(&self, b: u64) -> bool {
         self.bits & b != 0
     }
 
-    pub(crate) fn put(&mut self, b: u32, on: bool) {
+    pub(crate) fn put(&mut self, b: u64, on: bool) {
         if on {
             self.bits |= b;
         } else {
@@ -310,6 +315,7 @@ impl PointState {
             &mut self.cand_since,
             &mut self.diode_since,
             &mut self.wake_at,
+            &mut self.f_at,
             &mut self.opened_at,
             &mut self.weld_since,
             &mut self.sess_since,

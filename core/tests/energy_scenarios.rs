@@ -208,8 +208,11 @@ fn lb4_vip_served_first() {
 #[test]
 fn lb4_defaults_second_point_shares_after_stagger() {
     let mut s = Scenario::new(two_point_station(40_000));
+    // SU-1: at the first step every pilot shows +12 V; point 0 starts one step later.
     s.plug(0).plug(1).at(0);
-    s.expect_alloc(0, 32_000)
+    s.expect_alloc(0, 0).expect_pilot(0, PilotOutput::Steady12V);
+    s.at(10)
+        .expect_alloc(0, 32_000)
         .expect_reason(0, AllocReason::Rated);
     s.at(1_990)
         .expect_alloc(1, 0)
@@ -292,7 +295,8 @@ fn lb5_arriving_vip_reduces_non_vips_to_minimum() {
 #[test]
 fn lb5_arriving_vip_sheds_non_vip_regardless_of_min_run() {
     let mut s = Scenario::new(station(40_000, [P32; 3]));
-    s.plug(0).at(0);
+    // Point 0 starts first (SU-1: no PWM at the very first step, so it starts at 10 ms).
+    s.plug(0).at(500);
     s.plug(1).at(2_000);
     s.expect_alloc(0, 20_000).expect_alloc(1, 20_000);
     // Both others are 10 s into a 60 s minimum run.
@@ -375,7 +379,7 @@ fn lb6_minimum_run_keeps_younger_point() {
 #[test]
 fn lb6_young_points_shed_when_lb1_needs_it() {
     let mut s = Scenario::new(external(64_000, [P32; 2]));
-    s.node_setpoint(0, 64_000).plug(0).at(0);
+    s.node_setpoint(0, 64_000).plug(0).at(500);
     s.plug(1).at(1_000);
     s.node_setpoint(0, 27_000).at(5_000);
     s.expect_alloc(0, 0).expect_alloc(1, 27_000); // first started is shed
@@ -946,19 +950,18 @@ fn loc1_ventilation_indoors_stops_outdoors_charges() {
 #[test]
 fn ps5_rise_interval_spaces_rises() {
     let mut s = Scenario::new(two_point_station(64_000));
-    s.plug(0)
-        .ev_limit(0, Some(16_000))
-        .at(0)
-        .expect_alloc(0, 16_000);
+    // SU-1: no PWM at the first step; the start at 10 ms sets the rise interval.
+    s.plug(0).ev_limit(0, Some(16_000)).at(0).expect_alloc(0, 0);
+    s.at(10).expect_alloc(0, 16_000);
     s.ev_limit(0, Some(20_000)).at(1_010);
     s.expect_alloc(0, 16_000)
         .expect_reason(0, AllocReason::RateLimit);
-    s.at(4_990).expect_alloc(0, 16_000);
-    s.at(5_000).expect_alloc(0, 20_000);
+    s.at(5_000).expect_alloc(0, 16_000);
+    s.at(5_010).expect_alloc(0, 20_000);
     s.ev_limit(0, Some(24_000))
-        .at(9_990)
+        .at(10_000)
         .expect_alloc(0, 20_000);
-    s.at(10_000).expect_alloc(0, 24_000);
+    s.at(10_010).expect_alloc(0, 24_000);
 }
 
 // ---- SU-3 ----

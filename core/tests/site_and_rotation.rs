@@ -262,6 +262,8 @@ fn lb14_silent_meter_falls_back_after_the_validity_time() {
     s.plug(0).plug(1).step();
     assert_eq!(s.ctl().node_states()[0].limit_ma(), [21_000; 3]);
     s.expect_error(StationErrors::SITE_METER_LOST, true);
+    // SU-1: nothing starts at the very first step; point 0 starts at the next.
+    s.step();
     s.expect_alloc(1, 0)
         .expect_reason_at(1, AllocReason::Shed, 0);
     s.at(30_000).expect_alloc(0, 26_000).expect_alloc(1, 26_000);
@@ -516,6 +518,11 @@ fn lb6_minimum_run_is_configuration() {
 // ---- LB-13 ----
 
 /// Three 32 A points on a 40 A station: room for two (14 + 21 fits, 14 + 14 + 21 does not).
+/// The time of the second step (one sample period): SU-1 starts nothing at the first.
+fn second_step<const P: usize, const N: usize>(s: &Scenario<P, N>) -> u64 {
+    u64::from(s.ctl().config().raw().timers.sample_period_ms)
+}
+
 fn crowded(rotation_ms: Option<u32>) -> Scenario<3, 1> {
     let mut raw = station(40_000, [P32; 3]);
     raw.rotation_interval_ms = rotation_ms;
@@ -590,7 +597,12 @@ fn lb13_rotation_off_by_default() {
     runs.run(&mut s, 180 * MIN);
     assert_eq!(runs.starts(2), Vec::<u64>::new());
     assert_eq!(runs.sheds, vec![]);
-    assert_eq!((runs.starts(0), runs.starts(1)), (vec![0], vec![0]));
+    // SU-1: nothing starts at the very first step (every pilot shows +12 V), so at the second.
+    let second = second_step(&s);
+    assert_eq!(
+        (runs.starts(0), runs.starts(1)),
+        (vec![second], vec![second])
+    );
 }
 
 /// Proves LB-13: a VIP is not rotated out for a non-VIP: the two non-VIP points take turns.
@@ -600,7 +612,7 @@ fn lb13_vip_is_not_rotated_out() {
     s.vip(0, true);
     let mut runs = Runs::new(3);
     runs.run(&mut s, 65 * MIN);
-    assert_eq!(runs.starts(0), vec![0]);
+    assert_eq!(runs.starts(0), vec![second_step(&s)]);
     let shed: Vec<(u64, usize)> = runs.sheds.iter().map(|&(t, p)| (t / MIN, p)).collect();
     assert_eq!(
         shed,
@@ -621,10 +633,20 @@ fn lb13_rotation_waits_for_the_minimum_run() {
     let mut runs = Runs::new(3);
     runs.run(&mut s, 25 * MIN);
     let times: Vec<u64> = runs.sheds.iter().map(|s| s.0).collect();
+    // The first two points start at the second step (SU-1), t0.
+    let t0 = runs.starts(0)[0];
     let started = runs.starts(2)[0];
-    assert!((12 * MIN..12 * MIN + 100).contains(&started), "{started}");
+    assert!(
+        (t0 + 12 * MIN..t0 + 12 * MIN + 100).contains(&started),
+        "{started}"
+    );
     let third = started + 12 * MIN;
-    assert_eq!(times, vec![12 * MIN, 17 * MIN, third], "{:?}", runs.sheds);
+    assert_eq!(
+        times,
+        vec![t0 + 12 * MIN, t0 + 17 * MIN, third],
+        "{:?}",
+        runs.sheds
+    );
 }
 
 // ---- Property: random site-load traces (LB-1, LB-6, LB-14) ----

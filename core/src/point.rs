@@ -71,6 +71,11 @@ pub(crate) fn prepare_point(
     if vehicle.is_fault() {
         p.put(bits::PILOT_FAULT, true);
     }
+    // PS-4: a running point whose EV leaves C (or D) for B stops at once, PWM off; it may charge
+    // again after its minimum pause (LB-6), with a wake-up if the EV sleeps (PS-7).
+    let left_charge = p.run == Run::Running
+        && matches!(p.vehicle, VehicleState::C | VehicleState::D)
+        && vehicle == VehicleState::B;
     p.vehicle = vehicle;
 
     // Measured current per supply phase (wiring), and metering (MT-1).
@@ -220,6 +225,8 @@ pub(crate) fn prepare_point(
         Some((AllocReason::NoVehicle, true))
     } else if vehicle == VehicleState::D && g.location == Location::Indoor {
         Some((AllocReason::Ventilation, true))
+    } else if left_charge {
+        Some((AllocReason::EvNotReady, true))
     } else if p.has(bits::OVERCURRENT) {
         Some((AllocReason::EvOverCurrent, false))
     } else if !commands.is_empty() {

@@ -215,6 +215,8 @@ pub enum AllocReason {
     Stagger = 23,
     /// The session is not in its charge loop: authorisation, plug or unplug procedure (§5.1).
     Session = 24,
+    /// The EV left C for B: an immediate stop (PS-4); the point may restart after its pause.
+    EvNotReady = 25,
 }
 
 impl fmt::Display for AllocReason {
@@ -245,6 +247,7 @@ impl fmt::Display for AllocReason {
             AllocReason::EvOverCurrent => "EV over-current",
             AllocReason::Stagger => "start stagger",
             AllocReason::Session => "session procedure",
+            AllocReason::EvNotReady => "EV not ready",
         };
         f.write_str(s)
     }

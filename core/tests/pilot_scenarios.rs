@@ -1888,9 +1888,17 @@ fn loc1_d_outdoors_charges_indoors_stops() {
     r.level(0, B_MV);
     let t = r.now;
     r.until(t + 200, |r| !r.closed(0));
+    // PS-4: leaving D for B is an immediate stop with PWM off; the point may charge again after
+    // its minimum pause (LB-6, default 60 s).
+    assert!(!r.pwm(0), "{:?}", r.po(0));
     r.level(0, D_MV);
     let t = r.now;
-    r.until(t + 500, |r| r.closed(0));
+    r.until(t + 61_000, |r| r.closed(0));
+    assert!(
+        r.now > t + 59_000,
+        "restarted at {} ms, before the pause",
+        r.now
+    );
     assert_eq!(r.state(0), VehicleState::D);
 
     let mut r = Rig::new(one(P32));

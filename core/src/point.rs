@@ -183,8 +183,13 @@ pub(crate) fn prepare_point(
         cable_ma = cable.capacity_ma(pc.phases == PhaseCount::One);
         // CAB-2: outside every band, or a vehicle on the pilot with no cable, is a cable fault;
         // it clears as soon as the resistance is back in a band.
-        p.w.cable_fault =
-            cable == CableStatus::Fault || (cable_ma.is_none() && vehicle.connected());
+        // A plug pulled out shows "no cable" in the same sample as the pilot's A, which is
+        // still being debounced: judge the pilot as read, too.
+        let read_connected = pi
+            .cp
+            .is_none_or(|cp| crate::cp::classify_raw(cp.high_mv).connected());
+        p.w.cable_fault = cable == CableStatus::Fault
+            || (cable_ma.is_none() && vehicle.connected() && read_connected);
     }
     let thermal = thermal_state(g, p, pi, pc.rated_ma.min(pc.derated_ma));
     // The session (SPEC §5): the plug is the PP reading where there is one, else the pilot.

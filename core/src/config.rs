@@ -695,3 +695,15 @@ pub(crate) fn is_beneath(nodes: &[NodeConfig], from: usize, ancestor: usize) -> 
     }
     false
 }
+
+crate::types::wire_enum!(ProductFamily, "product family", { City = 0, Parking = 1, Wallbox = 2 });
+crate::types::wire_enum!(Location, "location", { Indoor = 0, Outdoor = 1 });
+crate::types::wire_enum!(ShedPriority, "shed priority", { ChargeDuration = 0, EnergyDelivered = 1 });
+crate::types::wire_enum!(Polarity, "polarity", { NormallyOpen = 0, NormallyClosed = 1 });
+crate::types::wire_enum!(Input1Function, "input 1 function", {
+    NotUsed = 0, ProtectionDevices = 1, LoadShedding = 2, DelayedStart = 3
+});
+crate::types::wire_enum!(Input2Function, "input 2 function", {
+    NotUsed = 0, ConditionalStart = 1, TemporaryLimitation = 2
+});
+crate::types::wire_enum!(NodeKind, "node kind", { Supply = 0, Circuit = 1, Station = 2 });

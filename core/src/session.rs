@@ -653,3 +653,11 @@ pub(crate) fn actuators(g: &General, p: &PointState) -> (bool, bool) {
         ) || (s == OutletStatus::UnplugProcedureStarted && !p.has(bits::SESS_REMOVED)));
     (lock, shutter)
 }
+
+crate::types::wire_enum!(AuthLocation, "authentication location", {
+    Disabled = 0, ChargingStation = 1, Remote = 2, Supervision = 3
+});
+crate::types::wire_enum!(AuthStrategy, "authentication strategy", { AllowAll = 0, RejectUnknown = 1 });
+crate::types::wire_enum!(UnreachableStrategy, "unreachable strategy", { AllowAll = 0, RejectAll = 1 });
+crate::types::wire_enum!(BadgeKind, "badge kind", { Unknown = 0, User = 1, Vip = 2, Admin = 3 });
+crate::types::wire_enum!(Remote, "remote command", { None = 0, Start = 1, Stop = 2, Accept = 3, Reject = 4 });

@@ -17,24 +17,25 @@ pub struct BadValue {
 macro_rules! wire_enum {
     ($name:ident, $what:literal, { $($variant:ident = $n:literal),+ $(,)? }) => {
         impl TryFrom<u8> for $name {
-            type Error = BadValue;
-            fn try_from(v: u8) -> Result<Self, BadValue> {
+            type Error = $crate::types::BadValue;
+            fn try_from(v: u8) -> Result<Self, $crate::types::BadValue> {
                 match v {
                     $($n => Ok($name::$variant),)+
-                    _ => Err(BadValue { what: $what, value: u32::from(v) }),
+                    _ => Err($crate::types::BadValue { what: $what, value: u32::from(v) }),
                 }
             }
         }
         impl TryFrom<u32> for $name {
-            type Error = BadValue;
-            fn try_from(v: u32) -> Result<Self, BadValue> {
+            type Error = $crate::types::BadValue;
+            fn try_from(v: u32) -> Result<Self, $crate::types::BadValue> {
                 u8::try_from(v)
-                    .map_err(|_| BadValue { what: $what, value: v })
+                    .map_err(|_| $crate::types::BadValue { what: $what, value: v })
                     .and_then($name::try_from)
             }
         }
     };
 }
+pub(crate) use wire_enum;
 
 /// A supply phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -402,5 +403,35 @@ bitflags_u32! {
         UNAVAILABLE = 4;
         /// Unavailable (OCPP ChangeAvailability).
         UNAVAILABLE_OCPP = 5;
+    }
+}
+
+wire_enum!(PilotOutput, "pilot output", { Steady12V = 0, Pwm = 1, StateF = 2 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Location, NodeKind, ShedPriority};
+    use crate::session::{BadgeKind, Remote};
+
+    /// Wire values (STYLE.md): every valid number converts, the first invalid one is refused
+    /// with its raw value, and a u32 beyond u8 is refused whole (not truncated).
+    #[test]
+    fn wire_values_convert_or_carry_the_raw_value() {
+        assert_eq!(VehicleState::try_from(2u8), Ok(VehicleState::C));
+        assert_eq!(BadgeKind::try_from(3u32), Ok(BadgeKind::Admin));
+        assert_eq!(Remote::try_from(4u8), Ok(Remote::Reject));
+        assert_eq!(NodeKind::try_from(2u8), Ok(NodeKind::Station));
+        assert_eq!(
+            ShedPriority::try_from(1u8),
+            Ok(ShedPriority::EnergyDelivered)
+        );
+        assert_eq!(PilotOutput::try_from(2u8), Ok(PilotOutput::StateF));
+        let e = Remote::try_from(5u8).unwrap_err();
+        assert_eq!((e.what, e.value), ("remote command", 5));
+        let e = Location::try_from(256u32).unwrap_err();
+        assert_eq!((e.what, e.value), ("location", 256));
+        let e = Phase::try_from(3u8).unwrap_err();
+        assert_eq!(e.to_string(), "phase: 3 is not a valid value");
     }
 }

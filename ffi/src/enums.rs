@@ -3,10 +3,10 @@
 //!
 //! Input structs carry enums as plain `uint32_t` and booleans as `uint8_t` (a C enum or `bool` out
 //! of range would be undefined behaviour on the Rust side, STYLE.md); each value is converted here
-//! and refused when it names no variant. The numbers below are the ABI: they never change. Where
-//! core's wire enums implement `TryFrom<u32>` (phase, phase count, socket, vehicle state) that
-//! conversion is used; the other core enums have no `TryFrom`, so the mapping is written here,
-//! against the constants of the C enum.
+//! and refused when it names no variant. The numbers below are the ABI: they never change. For
+//! phase, phase count, socket and vehicle state core's own wire numbers are the ABI's, so core's
+//! `TryFrom<u32>` is used; the others are mapped here explicitly, against the constants of the C
+//! enum, so that the ABI numbers stay fixed whatever core's own numbering does.
 
 use loadpilot_core::{
     AuthLocation, AuthStrategy, BadgeKind, Commands, Input1Function, Input2Function, Location,

@@ -19,9 +19,9 @@ pub enum Field {
     LoadSheddingSetPoint,
     /// `inputs.temporary_limit_ma`.
     TemporaryLimitSetPoint,
-    /// A timer, by its field name in [`Timers`].
+    /// A timer, by its field name in [`Timers`](crate::config::Timers).
     Timer(&'static str),
-    /// A threshold, by its field name in [`Thresholds`].
+    /// A threshold, by its field name in [`Thresholds`](crate::config::Thresholds).
     Threshold(&'static str),
     /// The list of points as a whole.
     Points,
@@ -135,7 +135,7 @@ pub enum Reason {
         /// The index given.
         index: u16,
     },
-    /// The parent chain does not reach the root (a cycle), or is deeper than [`MAX_DEPTH`].
+    /// The parent chain does not reach the root (a cycle), or is deeper than [`MAX_DEPTH`](crate::config::MAX_DEPTH).
     NotATree,
     /// More than one root, or none.
     RootCount {

@@ -500,6 +500,8 @@ impl<PS, NS> RawConfig<PS, NS> {
 )]
 pub struct Config<PS, NS> {
     raw: RawConfig<PS, NS>,
+    /// The scalar part, copied out once at validation so that a step only borrows it.
+    general: General,
 }
 
 impl<PS, NS> TryFrom<RawConfig<PS, NS>> for Config<PS, NS>
@@ -528,7 +530,8 @@ where
     /// field with its reason.
     pub fn new(raw: RawConfig<PS, NS>) -> Result<Self, ConfigError> {
         validate(&raw)?;
-        Ok(Config { raw })
+        let general = General::of(&raw);
+        Ok(Config { raw, general })
     }
 
     /// The configuration as given (read-only).
@@ -554,14 +557,14 @@ where
     /// A borrowed view of this configuration, for the slice-based step function.
     pub fn view(&self) -> ConfigView<'_> {
         ConfigView {
-            general: General::of(&self.raw),
+            general: &self.general,
             points: self.raw.points.as_ref(),
             nodes: self.raw.nodes.as_ref(),
         }
     }
 }
 
-/// The scalar part of a configuration, copied out for the step.
+/// The scalar part of a configuration, copied out once when it is validated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct General {
     pub location: Location,
@@ -598,7 +601,7 @@ impl General {
 /// A validated configuration seen through slices; obtained from [`Config::view`].
 #[derive(Clone, Copy, Debug)]
 pub struct ConfigView<'a> {
-    pub(crate) general: General,
+    pub(crate) general: &'a General,
     pub(crate) points: &'a [PointConfig],
     pub(crate) nodes: &'a [NodeConfig],
 }

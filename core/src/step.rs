@@ -113,7 +113,7 @@ pub fn step(
     check_len("outputs.points", out.points.len(), pcfg.len())?;
     check_len("state.nodes", state.nodes.len(), ncfg.len())?;
     check_len("inputs.nodes", inputs.nodes.len(), ncfg.len())?;
-    let g = &cfg.general;
+    let g = cfg.general;
     let st = state.station;
     let points = state.points;
     let nodes = state.nodes;

@@ -3,23 +3,26 @@
 //! over its limit.
 
 use crate::balance::{add_on_constraints, for_each_ancestor};
-use crate::config::{General, NodeConfig, PointConfig, is_beneath};
-use crate::state::{NodeState, PointState, StationState, bits};
+use crate::config::{NodeConfig, PointConfig, is_beneath};
+use crate::state::{NodeState, PointState, bits};
+use crate::step::Ctx;
 use crate::types::{AllocReason, StationErrors};
 
 /// LB-9: a node whose measured total stays above its limit beyond the response time stops the
 /// points drawing most above their signal, at once, until it fits.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn node_overload(
-    g: &General,
-    st: &StationState,
-    pcfg: &[PointConfig],
-    ncfg: &[NodeConfig],
+    cx: &Ctx<'_>,
     points: &mut [PointState],
     nodes: &mut [NodeState],
-    now_ms: u64,
     errors: &mut StationErrors,
 ) {
+    let Ctx {
+        g,
+        st,
+        pcfg,
+        ncfg,
+        now_ms,
+    } = *cx;
     // Measured totals per node and phase (a point without a measurement counts its allocation).
     count_into_used(pcfg, ncfg, points, nodes, false);
     for ni in 0..nodes.len() {

@@ -20,19 +20,18 @@
 use crate::balance::{add_on_constraints, for_each_ancestor, phases};
 use crate::config::{General, NodeConfig, PointConfig, ShedPriority, is_beneath, start_threshold};
 use crate::io::NO_NODE;
-use crate::state::{NodeState, PointState, Run, StationState, bits};
+use crate::state::{NodeState, PointState, Run, Stamp, bits};
+use crate::step::Ctx;
 use crate::types::AllocReason;
 
 /// Runs the selection into `w.in_s` (see the module doc). Points shed here are marked stopped.
 pub(crate) fn select(
-    g: &General,
-    st: &mut StationState,
-    pcfg: &[PointConfig],
-    ncfg: &[NodeConfig],
+    cx: &Ctx<'_>,
+    last_rotation: &mut Stamp,
     points: &mut [PointState],
     nodes: &mut [NodeState],
-    now_ms: u64,
 ) {
+    let Ctx { pcfg, ncfg, .. } = *cx;
     for n in nodes.iter_mut() {
         n.sum_min = [0; 3];
         n.sum_vip = [0; 3];
@@ -44,9 +43,9 @@ pub(crate) fn select(
             add_min(ncfg, nodes, pc, p, false);
         }
     }
-    shed_until_fit(g, st, pcfg, ncfg, points, nodes, now_ms);
-    rotate(g, st, pcfg, ncfg, points, nodes, now_ms);
-    start_waiting(g, st, pcfg, ncfg, points, nodes, now_ms);
+    shed_until_fit(cx, points, nodes);
+    rotate(cx, last_rotation, points, nodes);
+    start_waiting(cx, points, nodes);
 }
 
 /// LB-13: once per interval, the point that has waited longest for current takes the place of
@@ -56,18 +55,22 @@ pub(crate) fn select(
 /// rotated out for a non-VIP. At most one pair per interval; if no swap is possible when the
 /// interval ends, it is tried again in each step until one is.
 fn rotate(
-    g: &General,
-    st: &mut StationState,
-    pcfg: &[PointConfig],
-    ncfg: &[NodeConfig],
+    cx: &Ctx<'_>,
+    last_rotation: &mut Stamp,
     points: &mut [PointState],
     nodes: &mut [NodeState],
-    now_ms: u64,
 ) {
+    let Ctx {
+        g,
+        st,
+        pcfg,
+        ncfg,
+        now_ms,
+    } = *cx;
     let Some(interval) = g.rotation_interval_ms else {
         return;
     };
-    if !st.passed(now_ms, st.last_rotation, interval) {
+    if !st.passed(now_ms, *last_rotation, interval) {
         return;
     }
     // The waiting point that waited longest, held only by lack of current.
@@ -76,7 +79,7 @@ fn rotate(
         if !p.w.wants || p.w.in_s || p.run != Run::Waiting {
             continue;
         }
-        if start_hold(g, st, p, i, now_ms).is_some() {
+        if start_hold(cx, p, i).is_some() {
             continue;
         }
         let Some(short) = shortfall(g, ncfg, nodes, pc, p) else {
@@ -93,7 +96,7 @@ fn rotate(
     };
     // The point the shedding priority would shed next on that node, past its minimum run.
     let min_run = g.timers.min_run_ms;
-    let victim = next_to_shed(g, st, pcfg, ncfg, points, usize::from(short), now_ms, |p| {
+    let victim = next_to_shed(cx, points, usize::from(short), |p| {
         p.w.in_s
             && p.run == Run::Running
             && (wp.w.vip || !p.w.vip)
@@ -129,7 +132,7 @@ fn rotate(
         wp.w.tried = true;
     }
     add_min(ncfg, nodes, &wc, &wp, false);
-    st.last_rotation = st.stamp(now_ms);
+    *last_rotation = st.stamp(now_ms);
 }
 
 fn add_min(
@@ -173,16 +176,8 @@ fn short_constraint(nodes: &[NodeState]) -> Option<(usize, usize)> {
 }
 
 /// Whether point `a` (index `ia`) is shed before point `b` (LB-5, LB-6).
-#[allow(clippy::too_many_arguments)]
-fn shed_before(
-    g: &General,
-    st: &StationState,
-    now_ms: u64,
-    a: &PointState,
-    ia: usize,
-    b: &PointState,
-    ib: usize,
-) -> bool {
+fn shed_before(cx: &Ctx<'_>, a: &PointState, ia: usize, b: &PointState, ib: usize) -> bool {
+    let Ctx { g, st, now_ms, .. } = *cx;
     if a.w.vip != b.w.vip {
         return !a.w.vip;
     }
@@ -216,24 +211,21 @@ fn shed_before(
     ia > ib
 }
 
-fn shed_until_fit(
-    g: &General,
-    st: &StationState,
-    pcfg: &[PointConfig],
-    ncfg: &[NodeConfig],
-    points: &mut [PointState],
-    nodes: &mut [NodeState],
-    now_ms: u64,
-) {
+fn shed_until_fit(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
+    let Ctx {
+        st,
+        pcfg,
+        ncfg,
+        now_ms,
+        ..
+    } = *cx;
     let mut guard = points.len().saturating_add(1);
     while guard > 0 {
         guard = guard.saturating_sub(1);
         let Some((node, ph)) = short_constraint(nodes) else {
             return;
         };
-        let victim = next_to_shed(g, st, pcfg, ncfg, points, node, now_ms, |p| {
-            p.w.in_s && p.w.mask & (1 << ph) != 0
-        });
+        let victim = next_to_shed(cx, points, node, |p| p.w.in_s && p.w.mask & (1 << ph) != 0);
         let Some(v) = victim else { return };
         let (Some(pc), Some(p)) = (pcfg.get(v), points.get_mut(v)) else {
             return;
@@ -252,23 +244,19 @@ fn shed_until_fit(
 }
 
 /// The point beneath `node`, among those `eligible`, that the shedding order sheds first.
-#[allow(clippy::too_many_arguments)]
 fn next_to_shed(
-    g: &General,
-    st: &StationState,
-    pcfg: &[PointConfig],
-    ncfg: &[NodeConfig],
+    cx: &Ctx<'_>,
     points: &[PointState],
     node: usize,
-    now_ms: u64,
     eligible: impl Fn(&PointState) -> bool,
 ) -> Option<usize> {
+    let Ctx { pcfg, ncfg, .. } = *cx;
     let mut victim: Option<(usize, &PointState)> = None;
     for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
         if !eligible(p) || !is_beneath(ncfg, usize::from(pc.node), node) {
             continue;
         }
-        if victim.is_none_or(|(v, vp)| shed_before(g, st, now_ms, p, i, vp, v)) {
+        if victim.is_none_or(|(v, vp)| shed_before(cx, p, i, vp, v)) {
             victim = Some((i, p));
         }
     }
@@ -276,13 +264,8 @@ fn next_to_shed(
 }
 
 /// Whether the minimum pause (LB-6) or the start stagger (SU-1) still holds a waiting point.
-pub(crate) fn start_hold(
-    g: &General,
-    st: &StationState,
-    p: &PointState,
-    index: usize,
-    now_ms: u64,
-) -> Option<(AllocReason, u64)> {
+pub(crate) fn start_hold(cx: &Ctx<'_>, p: &PointState, index: usize) -> Option<(AllocReason, u64)> {
+    let Ctx { g, st, now_ms, .. } = *cx;
     if p.has(bits::STOPPED) && !st.passed(now_ms, p.since, g.timers.min_pause_ms) {
         let until = st
             .at(p.since)
@@ -299,15 +282,8 @@ pub(crate) fn start_hold(
     None
 }
 
-fn start_waiting(
-    g: &General,
-    st: &StationState,
-    pcfg: &[PointConfig],
-    ncfg: &[NodeConfig],
-    points: &mut [PointState],
-    nodes: &mut [NodeState],
-    now_ms: u64,
-) {
+fn start_waiting(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
+    let Ctx { g, pcfg, ncfg, .. } = *cx;
     // Candidates go into the order slots (slot k lives in points[k].w.order); points held by
     // their pause or stagger say so, or "shed" if current would not be there anyway.
     let mut m = 0usize;
@@ -316,7 +292,7 @@ fn start_waiting(
         if !p.w.wants || p.w.in_s || p.w.tried {
             continue;
         }
-        if let Some((why, _)) = start_hold(g, st, p, i, now_ms) {
+        if let Some((why, _)) = start_hold(cx, p, i) {
             let short = pcfg.get(i).and_then(|pc| shortfall(g, ncfg, nodes, pc, p));
             if let Some(p) = points.get_mut(i) {
                 p.w.tried = true;
@@ -355,7 +331,7 @@ fn start_waiting(
         let (pc, p_copy) = (*pc, *p);
         add_min(ncfg, nodes, &pc, &p_copy, false);
         if p_copy.w.vip {
-            shed_until_fit(g, st, pcfg, ncfg, points, nodes, now_ms);
+            shed_until_fit(cx, points, nodes);
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Site-meter headroom (LB-14): the other consumers' load at a metered tree node, from the
 //! meter's readings and the points' own currents.
 
-use crate::config::{General, NodeConfig, PointConfig, default_node_fail_safe, is_beneath};
+use crate::config::{default_node_fail_safe, is_beneath};
 use crate::io::NodeInputs;
 use crate::state::{NodeState, PointState, SITE_SLOTS, SITE_SLOTS_U8, SiteSlot, StationState};
+use crate::step::Ctx;
 use crate::types::{AllocReason, StationErrors};
 
 /// LB-14: the headroom of site-metered nodes.
@@ -27,18 +28,20 @@ use crate::types::{AllocReason, StationErrors};
 /// The points beneath share the node limit less that load less the margin; a stale meter (older
 /// than its validity, stamped in the future, or never read) gives the configured fail-safe
 /// headroom, reason "site meter stale", station error "site meter lost".
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn site_headroom(
-    g: &General,
-    st: &StationState,
-    pcfg: &[PointConfig],
-    ncfg: &[NodeConfig],
+    cx: &Ctx<'_>,
     points: &mut [PointState],
     nodes: &mut [NodeState],
     inputs: &[NodeInputs],
-    now_ms: u64,
     errors: &mut StationErrors,
 ) {
+    let Ctx {
+        g,
+        st,
+        pcfg,
+        ncfg,
+        now_ms,
+    } = *cx;
     if !ncfg.iter().any(|n| n.site_meter) {
         return;
     }
@@ -65,7 +68,7 @@ pub(crate) fn site_headroom(
             r.measured_ms <= now_ms
                 && now_ms.saturating_sub(r.measured_ms) <= u64::from(t.site_meter_validity_ms)
         });
-        record(st, pcfg, ncfg, points, nodes, i, nc.site_slot_ms, now_ms);
+        record(cx, points, nodes, i, nc.site_slot_ms);
         let Some(ns) = nodes.get(i) else { continue };
         let new = reading.filter(|r| !ns.site_have || r.measured_ms > ns.site_taken_ms);
         if let Some(r) = new {
@@ -176,17 +179,14 @@ fn site_estimate(st: &StationState, ns: &mut NodeState, ph: usize, est: u32, now
 
 /// Records this step's own currents (the sum per phase of the points beneath metered node `i`;
 /// a point without a measurement counts 0) into the node's history of `slot_ms` slots.
-#[allow(clippy::too_many_arguments)]
-fn record(
-    st: &StationState,
-    pcfg: &[PointConfig],
-    ncfg: &[NodeConfig],
-    points: &[PointState],
-    nodes: &mut [NodeState],
-    i: usize,
-    slot_ms: u32,
-    now_ms: u64,
-) {
+fn record(cx: &Ctx<'_>, points: &[PointState], nodes: &mut [NodeState], i: usize, slot_ms: u32) {
+    let Ctx {
+        st,
+        pcfg,
+        ncfg,
+        now_ms,
+        ..
+    } = *cx;
     let mut own = [0u32; 3];
     for (pc, p) in pcfg.iter().zip(points) {
         if p.w.has_meas && is_beneath(ncfg, usize::from(pc.node), i) {

@@ -98,6 +98,16 @@ pub(crate) fn fresh(sp: Option<SetPoint>, now_ms: u64, validity_ms: u32) -> Opti
     }
 }
 
+/// What every part of a step reads: the validated configuration, the clock state and the time.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub g: &'a General,
+    pub st: &'a StationState,
+    pub pcfg: &'a [PointConfig],
+    pub ncfg: &'a [NodeConfig],
+    pub now_ms: u64,
+}
+
 /// Runs one step over slices. Refuses (changing nothing) when a slice does not have one entry
 /// per configured point or node.
 pub fn step(
@@ -144,6 +154,15 @@ pub fn step(
         nodes.iter_mut().for_each(|n| n.shift(shift));
     }
     st.max_now_ms = now_ms;
+    // The parts below read the clock state as of now; only the rotation stamp moves (LB-13).
+    let clock = *st;
+    let cx = Ctx {
+        g,
+        st: &clock,
+        pcfg,
+        ncfg,
+        now_ms,
+    };
     let t = &g.timers;
     if dt > u64::from(t.max_gap_ms) {
         errors |= StationErrors::STEP_GAP;
@@ -193,18 +212,8 @@ pub fn step(
             errors |= cable_bit;
         }
     }
-    site_headroom(
-        g,
-        st,
-        pcfg,
-        ncfg,
-        points,
-        nodes,
-        inputs.nodes,
-        now_ms,
-        &mut errors,
-    );
-    node_overload(g, st, pcfg, ncfg, points, nodes, now_ms, &mut errors);
+    site_headroom(&cx, points, nodes, inputs.nodes, &mut errors);
+    node_overload(&cx, points, nodes, &mut errors);
 
     // Points that ran and may no longer: stop them (graceful or immediate, decided below).
     for p in points.iter_mut() {
@@ -220,9 +229,9 @@ pub fn step(
         }
     }
 
-    select(g, st, pcfg, ncfg, points, nodes, now_ms);
+    select(&cx, &mut st.last_rotation, points, nodes);
     fill(pcfg, ncfg, points, nodes);
-    transfer(g, st, pcfg, ncfg, points, nodes, now_ms);
+    transfer(&cx, points, nodes);
     stop_below_minimum(st, points, now_ms);
 
     let cluster = ncfg
@@ -241,7 +250,7 @@ pub fn step(
         if po.flags.contains(PointFlags::EV_OVERCURRENT) {
             errors |= StationErrors::EV_OVERCURRENT;
         }
-        deadline = deadline.min(point_deadline(g, st, p, i, now_ms));
+        deadline = deadline.min(point_deadline(&cx, p, i));
         if g.external_control
             && pc.external
             && let Some(sp) = pi.setpoint
@@ -331,15 +340,14 @@ fn node_limits(
 
 /// Applies the targets: reductions at once, rises by the rise interval (PS-5) and only by what
 /// is free under the LB-9 count on every constraint above the point.
-fn transfer(
-    g: &General,
-    st: &StationState,
-    pcfg: &[PointConfig],
-    ncfg: &[NodeConfig],
-    points: &mut [PointState],
-    nodes: &mut [NodeState],
-    now_ms: u64,
-) {
+fn transfer(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
+    let Ctx {
+        g,
+        st,
+        pcfg,
+        ncfg,
+        now_ms,
+    } = *cx;
     for p in points.iter_mut() {
         p.alloc_ma = if p.w.in_s && p.run == Run::Running {
             p.alloc_ma.min(p.w.target)
@@ -413,7 +421,8 @@ fn transfer(
 }
 
 /// The earliest time a timer of this point can change its outputs.
-fn point_deadline(g: &General, st: &StationState, p: &PointState, i: usize, now_ms: u64) -> u64 {
+fn point_deadline(cx: &Ctx<'_>, p: &PointState, i: usize) -> u64 {
+    let Ctx { g, st, now_ms, .. } = *cx;
     let t = &g.timers;
     let mut d = u64::MAX;
     let after = |s, ms: u32| st.at(s).saturating_add(u64::from(ms));
@@ -422,7 +431,7 @@ fn point_deadline(g: &General, st: &StationState, p: &PointState, i: usize, now_
     }
     if p.w.wants
         && p.alloc_ma == 0
-        && let Some((_, until)) = start_hold(g, st, p, i, now_ms)
+        && let Some((_, until)) = start_hold(cx, p, i)
     {
         d = d.min(until);
     }

@@ -7,6 +7,7 @@ use crate::io::PointInputs;
 use crate::io::PointOutput;
 use crate::pilot::{decode_ma, duty_permille};
 use crate::state::{PointState, Run, StationState, bits};
+use crate::step::Ctx;
 use crate::types::{AllocReason, Commands, PilotOutput, PointFlags, VehicleState};
 
 /// LB-3 after LB-12: a running point left below its minimum (the minimum changed with its phase
@@ -23,17 +24,15 @@ pub(crate) fn stop_below_minimum(st: &StationState, points: &mut [PointState], n
 }
 
 /// Offer, pilot, contactor, flags and outputs of one point (PS-3, PS-4, LOC-1).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn finish_point(
-    g: &General,
-    st: &StationState,
+    cx: &Ctx<'_>,
     pc: &PointConfig,
     p: &mut PointState,
     pi: &PointInputs,
     po: &mut PointOutput,
-    now_ms: u64,
     cluster: bool,
 ) {
+    let Ctx { g, st, now_ms, .. } = *cx;
     let now = st.stamp(now_ms);
     let duty = duty_permille(p.alloc_ma);
     let offer = duty.map_or(0, decode_ma);

@@ -7,22 +7,20 @@ use crate::cp::{CableStatus, front_end, note_charge_state};
 use crate::io::{NO_NODE, PointInputs};
 use crate::session::{self, OutletStatus, SessionView};
 use crate::state::{NO_CAND, PointState, Run, StationState, THREE, bits};
-use crate::step::{Conditions, fresh};
+use crate::step::{Conditions, Ctx, fresh};
 use crate::types::{AllocReason, Commands, PhaseCount, SocketType, VehicleState};
 
 /// Updates one point's session-level state and computes its ceiling, minimum and whether it
 /// wants current this step.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn prepare_point(
-    g: &General,
-    st: &StationState,
+    cx: &Ctx<'_>,
     cond: &Conditions,
     pc: &PointConfig,
     p: &mut PointState,
     pi: &PointInputs,
-    now_ms: u64,
     energy_dt: u64,
 ) -> bool {
+    let Ctx { g, st, now_ms, .. } = *cx;
     let th = &g.thresholds;
     let t = &g.timers;
     let now = st.stamp(now_ms);

@@ -190,7 +190,7 @@ pub fn step(
         .zip(inputs.points)
         .enumerate()
     {
-        if prepare_point(g, st, &cond, pc, p, pi, now_ms, energy_dt) {
+        if prepare_point(&cx, &cond, pc, p, pi, energy_dt) {
             errors |= StationErrors::SETPOINT_LOST;
         }
         if budget_broken && p.has(bits::CONTACTOR) {
@@ -246,7 +246,7 @@ pub fn step(
         .zip(inputs.points.iter().zip(out.points.iter_mut()))
         .enumerate()
     {
-        finish_point(g, st, pc, p, pi, po, now_ms, cluster);
+        finish_point(&cx, pc, p, pi, po, cluster);
         if po.flags.contains(PointFlags::EV_OVERCURRENT) {
             errors |= StationErrors::EV_OVERCURRENT;
         }

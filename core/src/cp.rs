@@ -192,11 +192,10 @@ pub(crate) fn front_end(
     st: &StationState,
     p: &mut PointState,
     cp: CpReading,
-    now_ms: u64,
 ) -> VehicleState {
     let t = &g.timers;
-    let now = st.stamp(now_ms);
-    if p.has(bits::SETTLE) && st.passed(now_ms, p.f_at, t.wakeup_settle_ms) {
+    let now = st.now;
+    if p.has(bits::SETTLE) && st.passed(p.f_at, t.wakeup_settle_ms) {
         p.put(bits::SETTLE, false);
     }
     if p.has(bits::WAKE | bits::F_DRIVEN) {
@@ -221,7 +220,7 @@ pub(crate) fn front_end(
         t.debounce_charge_ms
     };
     let mut believed = p.vehicle;
-    if p.cand != believed && st.passed(now_ms, p.cand_since, debounce) {
+    if p.cand != believed && st.passed(p.cand_since, debounce) {
         believed = p.cand;
     }
     note_charge_state(p, s, now);
@@ -230,7 +229,7 @@ pub(crate) fn front_end(
         if !p.has(bits::DIODE_PENDING) {
             p.put(bits::DIODE_PENDING, true);
             p.diode_since = now;
-        } else if st.passed(now_ms, p.diode_since, t.debounce_safer_ms) {
+        } else if st.passed(p.diode_since, t.debounce_safer_ms) {
             p.put(bits::DIODE_FAULT | bits::PILOT_FAULT, true);
         }
     } else {

@@ -12,14 +12,12 @@ use crate::types::{AllocReason, Commands, PilotOutput, PointFlags, VehicleState}
 
 /// LB-3 after LB-12: a running point left below its minimum (the minimum changed with its phase
 /// mode and the rise to it did not fit) stops.
-pub(crate) fn stop_below_minimum(st: &StationState, points: &mut [PointState], now_ms: u64) {
-    for p in points.iter_mut() {
-        if p.run == Run::Running && p.alloc_ma < p.w.min {
-            p.alloc_ma = 0;
-            p.run = Run::Waiting;
-            p.since = st.stamp(now_ms);
-            p.put(bits::STOPPED, true);
-        }
+pub(crate) fn stop_below_minimum(cx: &Ctx<'_>, p: &mut PointState) {
+    if p.run == Run::Running && p.alloc_ma < p.w.min {
+        p.alloc_ma = 0;
+        p.run = Run::Waiting;
+        p.since = cx.st.stamp(cx.now_ms);
+        p.put(bits::STOPPED, true);
     }
 }
 
@@ -33,7 +31,7 @@ pub(crate) fn finish_point(
     cluster: bool,
 ) {
     let Ctx { g, st, now_ms, .. } = *cx;
-    let now = st.stamp(now_ms);
+    let now = st.now;
     let duty = duty_permille(p.alloc_ma);
     let offer = duty.map_or(0, decode_ma);
     let prev = p.offer_ma;
@@ -56,7 +54,7 @@ pub(crate) fn finish_point(
     if pwm && !p.has(bits::PWM_WAS) && !p.has(bits::WAKE) {
         p.pwm_since = now;
     }
-    let wake = wake_up(g, st, p, pwm, now_ms);
+    let wake = wake_up(g, st, p, pwm);
 
     let charge_state = p.vehicle == VehicleState::C
         || (p.vehicle == VehicleState::D && g.location == Location::Outdoor);
@@ -74,8 +72,7 @@ pub(crate) fn finish_point(
         !p.w.immediate
             && !fault
             && charge_state
-            && (pwm
-                || (p.has(bits::GRACEFUL) && !st.passed(now_ms, p.pwm_off_at, g.timers.grace_ms)))
+            && (pwm || (p.has(bits::GRACEFUL) && !st.passed(p.pwm_off_at, g.timers.grace_ms)))
     } else {
         // SU-1 / PS-4: closes only once C has been seen with PWM on for the debounce time towards
         // C, also for an EV found in C at start-up or after a pause.
@@ -211,15 +208,15 @@ pub(crate) fn finish_point(
 /// PS-7: when a paused point charges again and its EV stays in B for the configured time after
 /// PWM returned, core drives State F for the wake-up time, then PWM again; once per resume.
 /// Returns whether core drives State F now.
-fn wake_up(g: &General, st: &StationState, p: &mut PointState, pwm: bool, now_ms: u64) -> bool {
+fn wake_up(g: &General, st: &StationState, p: &mut PointState, pwm: bool) -> bool {
     let t = &g.timers;
     if p.has(bits::WAKE) {
-        if !pwm || st.passed(now_ms, p.wake_at, t.wakeup_f_ms) {
+        if !pwm || st.passed(p.wake_at, t.wakeup_f_ms) {
             // Back to PWM (as a new offer) with the settling window of the front end.
             p.put(bits::WAKE, false);
             p.put(bits::SETTLE, true);
-            p.f_at = st.stamp(now_ms);
-            p.pwm_since = st.stamp(now_ms);
+            p.f_at = st.now;
+            p.pwm_since = st.now;
             return false;
         }
         return true;
@@ -228,10 +225,10 @@ fn wake_up(g: &General, st: &StationState, p: &mut PointState, pwm: bool, now_ms
         && p.has(bits::RESUMED)
         && !p.has(bits::WOKEN)
         && p.vehicle == VehicleState::B
-        && st.passed(now_ms, p.pwm_since, t.wakeup_after_ms);
+        && st.passed(p.pwm_since, t.wakeup_after_ms);
     if due {
         p.put(bits::WAKE | bits::WOKEN, true);
-        p.wake_at = st.stamp(now_ms);
+        p.wake_at = st.now;
     }
     due
 }

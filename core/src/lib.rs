@@ -56,6 +56,7 @@ mod shed;
 mod site;
 mod state;
 mod step;
+mod tree;
 pub mod types;
 mod validate;
 

@@ -2,10 +2,11 @@
 //! phase, and the immediate stop of the points drawing most above their signal when a node stays
 //! over its limit.
 
-use crate::balance::{add_on_constraints, for_each_ancestor};
-use crate::config::{NodeConfig, PointConfig, is_beneath};
+use crate::balance::add_on_constraints;
+use crate::config::is_beneath;
 use crate::state::{NodeState, PointState, bits};
 use crate::step::Ctx;
+use crate::tree::{add_own, sum_up};
 use crate::types::{AllocReason, StationErrors};
 
 /// LB-9: a node whose measured total stays above its limit beyond the response time stops the
@@ -17,14 +18,10 @@ pub(crate) fn node_overload(
     errors: &mut StationErrors,
 ) {
     let Ctx {
-        g,
-        st,
-        pcfg,
-        ncfg,
-        now_ms,
+        g, st, pcfg, ncfg, ..
     } = *cx;
     // Measured totals per node and phase (a point without a measurement counts its allocation).
-    count_into_used(pcfg, ncfg, points, nodes, false);
+    count_into_used(cx, points, nodes, false);
     for ni in 0..nodes.len() {
         for ph in 0..3usize {
             let Some(ns) = nodes.get_mut(ni) else {
@@ -41,12 +38,12 @@ pub(crate) fn node_overload(
             if ns.over & bit == 0 {
                 ns.over |= bit;
                 if let Some(s) = ns.over_since.get_mut(ph) {
-                    *s = st.stamp(now_ms);
+                    *s = st.now;
                 }
                 continue;
             }
             let since = ns.over_since.get(ph).copied().unwrap_or_default();
-            if !st.passed(now_ms, since, g.timers.ev_response_ms) {
+            if !st.passed(since, g.timers.ev_response_ms) {
                 continue;
             }
             *errors |= StationErrors::OVERLOAD;
@@ -104,8 +101,7 @@ pub(crate) fn count_on(p: &PointState, ph: usize, alloc: u32, lb9: bool) -> u32 
 
 /// Sums every point's `count_on` (with `lb9` as given) into `used` of every node above it.
 pub(crate) fn count_into_used(
-    pcfg: &[PointConfig],
-    ncfg: &[NodeConfig],
+    cx: &Ctx<'_>,
     points: &[PointState],
     nodes: &mut [NodeState],
     lb9: bool,
@@ -113,17 +109,12 @@ pub(crate) fn count_into_used(
     for n in nodes.iter_mut() {
         n.used = [0; 3];
     }
-    for (pc, p) in pcfg.iter().zip(points.iter()) {
+    for (pc, p) in cx.pcfg.iter().zip(points.iter()) {
         let v = [0usize, 1, 2].map(|ph| count_on(p, ph, p.alloc_ma, lb9));
         if v == [0; 3] {
             continue;
         }
-        for_each_ancestor(ncfg, pc.node, |n| {
-            if let Some(ns) = nodes.get_mut(n) {
-                for (u, x) in ns.used.iter_mut().zip(v) {
-                    *u = u.saturating_add(x);
-                }
-            }
-        });
+        add_own(nodes, pc.node, |n| &mut n.used, v);
     }
+    sum_up(cx.ncfg, nodes, cx.max_depth, |n| &mut n.used);
 }

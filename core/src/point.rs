@@ -23,7 +23,7 @@ pub(crate) fn prepare_point(
     let Ctx { g, st, now_ms, .. } = *cx;
     let th = &g.thresholds;
     let t = &g.timers;
-    let now = st.stamp(now_ms);
+    let now = st.now;
     let mut lost = false;
     p.w.immediate = false;
     p.w.node = NO_NODE;
@@ -39,7 +39,7 @@ pub(crate) fn prepare_point(
         note_charge_state(p, v, now);
         v
     } else if let Some(cp) = pi.cp {
-        front_end(g, st, p, cp, now_ms)
+        front_end(g, st, p, cp)
     } else {
         note_charge_state(p, pi.vehicle, now);
         pi.vehicle
@@ -107,10 +107,10 @@ pub(crate) fn prepare_point(
         }
     }
     let drawn = meas.iter().copied().max().unwrap_or(0);
-    welded_contactor(g, st, p, pi, drawn, now_ms);
+    welded_contactor(g, st, p, pi, drawn);
 
     // The highest offer within the response time (PS-4), expired.
-    if p.offer_ma >= p.offer_high_ma || st.passed(now_ms, p.offer_high_at, t.ev_response_ms) {
+    if p.offer_ma >= p.offer_high_ma || st.passed(p.offer_high_at, t.ev_response_ms) {
         p.offer_high_ma = p.offer_ma;
         p.offer_high_at = now;
     }
@@ -124,21 +124,21 @@ pub(crate) fn prepare_point(
         if !p.has(bits::OVER) {
             p.put(bits::OVER, true);
             p.over_since = now;
-        } else if st.passed(now_ms, p.over_since, t.ev_response_ms) {
+        } else if st.passed(p.over_since, t.ev_response_ms) {
             p.put(bits::OVERCURRENT, true);
         }
     } else {
         p.put(bits::OVER, false);
     }
 
-    phase_detection(g, st, pc, p, &meas, pi.measured_ma.is_some(), now_ms);
+    phase_detection(g, st, pc, p, &meas, pi.measured_ma.is_some());
 
     // LB-10: idle EV.
     if p.run == Run::Running && pi.measured_ma.is_some() && drawn < th.idle_threshold_ma {
         if !p.has(bits::BELOW_IDLE) {
             p.put(bits::BELOW_IDLE, true);
             p.idle_since = now;
-        } else if st.passed(now_ms, p.idle_since, t.idle_ms) {
+        } else if st.passed(p.idle_since, t.idle_ms) {
             p.put(bits::IDLE, true);
         }
     } else if p.run != Run::Running || pi.measured_ma.is_none() || drawn >= th.idle_threshold_ma {
@@ -209,7 +209,7 @@ pub(crate) fn prepare_point(
         offline: pi.offline,
         commands: pi.commands,
     };
-    let session_immediate = session::run(g, st, p, &view, now_ms);
+    let session_immediate = session::run(g, st, p, &view);
     let in_loop = p.status == OutletStatus::ChargeLoopStarted;
     let idle = matches!(
         p.status,
@@ -320,7 +320,6 @@ fn phase_detection(
     p: &mut PointState,
     meas: &[u32; 3],
     has_meas: bool,
-    now_ms: u64,
 ) {
     if pc.phases == PhaseCount::One || !pc.phase_detection {
         p.phase_mode = THREE;
@@ -351,8 +350,8 @@ fn phase_detection(
         Some(k) if has_meas && p.run == Run::Running => {
             if p.phase_cand != k {
                 p.phase_cand = k;
-                p.phase_since = st.stamp(now_ms);
-            } else if st.passed(now_ms, p.phase_since, g.timers.phase_detection_ms) {
+                p.phase_since = st.now;
+            } else if st.passed(p.phase_since, g.timers.phase_detection_ms) {
                 p.phase_mode = k;
                 p.phase_cand = NO_CAND;
             }
@@ -370,7 +369,6 @@ fn welded_contactor(
     p: &mut PointState,
     pi: &PointInputs,
     drawn: u32,
-    now_ms: u64,
 ) {
     if pi.reset {
         p.put(bits::WELDED | bits::WELD_PENDING, false);
@@ -379,7 +377,7 @@ fn welded_contactor(
         p.put(bits::WELD_PENDING, false);
         return;
     }
-    let released = st.passed(now_ms, p.opened_at, g.timers.contactor_release_ms);
+    let released = st.passed(p.opened_at, g.timers.contactor_release_ms);
     if released && pi.contactor_feedback == Some(true) {
         p.put(bits::WELDED, true);
     }
@@ -387,8 +385,8 @@ fn welded_contactor(
     if pi.measured_ma.is_some() && drawn > prot.welded_current_ma {
         if !p.has(bits::WELD_PENDING) {
             p.put(bits::WELD_PENDING, true);
-            p.weld_since = st.stamp(now_ms);
-        } else if st.passed(now_ms, p.weld_since, prot.welded_ms) {
+            p.weld_since = st.now;
+        } else if st.passed(p.weld_since, prot.welded_ms) {
             p.put(bits::WELDED, true);
         }
     } else {

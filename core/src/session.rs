@@ -255,22 +255,20 @@ pub(crate) struct SessionView {
 
 /// Runs the session machine of one point for one step. Returns whether this step ended a
 /// charge at once (an immediate stop, PS-4) rather than gracefully.
-pub(crate) fn run(
-    g: &General,
-    st: &StationState,
-    p: &mut PointState,
-    v: &SessionView,
-    now_ms: u64,
-) -> bool {
+pub(crate) fn run(g: &General, st: &StationState, p: &mut PointState, v: &SessionView) -> bool {
     if p.status == OutletStatus::NotInitialized {
         p.status = OutletStatus::InitDone;
+    }
+    if p.status == OutletStatus::ChargeLoopStarted {
+        // The loop below would stop after this one phase whatever it does.
+        return charge_loop(st, p, v);
     }
     // Phases that complete at once run on in the same step (a plug-in under free access reaches
     // the charge loop in one step); the bound covers the longest chain of the machine.
     let mut immediate = false;
     for _ in 0..6 {
         let before = (p.status, p.bits);
-        immediate |= run_once(g, st, p, v, now_ms);
+        immediate |= run_once(g, st, p, v);
         let moved = (p.status, p.bits) != before;
         if !moved || p.status == OutletStatus::ChargeLoopStarted || immediate {
             break;
@@ -286,21 +284,15 @@ pub(crate) fn run(
     immediate
 }
 
-fn run_once(
-    g: &General,
-    st: &StationState,
-    p: &mut PointState,
-    v: &SessionView,
-    now_ms: u64,
-) -> bool {
+fn run_once(g: &General, st: &StationState, p: &mut PointState, v: &SessionView) -> bool {
     let sc = &g.session;
-    let elapsed = |p: &PointState, ms: u32| st.passed(now_ms, p.sess_since, ms);
+    let elapsed = |p: &PointState, ms: u32| st.passed(p.sess_since, ms);
     let mut immediate = false;
     match p.status {
         OutletStatus::NotInitialized
         | OutletStatus::InitDone
         | OutletStatus::Unavailable
-        | OutletStatus::MaintenanceCity => idle(g, st, p, v, now_ms),
+        | OutletStatus::MaintenanceCity => idle(g, st, p, v),
         OutletStatus::ChargeAuthorisationStarted => {
             let decided = match v.remote {
                 Remote::Accept => Some(true),
@@ -313,34 +305,34 @@ fn run_once(
                 _ => None,
             };
             match decided {
-                Some(true) => authorised(st, p, now_ms),
+                Some(true) => authorised(st, p),
                 Some(false) => {
                     p.last_error = LastError::BadgeUnknown;
-                    to(st, p, OutletStatus::InitDone, now_ms);
+                    to(st, p, OutletStatus::InitDone);
                 }
                 None => {}
             }
         }
         OutletStatus::ChargeAuthorisationDone
         | OutletStatus::ChargeContractStarted
-        | OutletStatus::ChargeContractDone => authorised(st, p, now_ms),
+        | OutletStatus::ChargeContractDone => authorised(st, p),
         OutletStatus::PlugProcedureStarted | OutletStatus::PlugProcedureDone => {
-            plug_procedure(g, st, p, v, now_ms);
+            plug_procedure(g, st, p, v);
         }
-        OutletStatus::ChargeLoopStarted => immediate = charge_loop(st, p, v, now_ms),
+        OutletStatus::ChargeLoopStarted => immediate = charge_loop(st, p, v),
         OutletStatus::ChargeLoopEnded
         | OutletStatus::UnplugProcedureStarted
-        | OutletStatus::UnplugProcedureDone => unplug_procedure(g, st, p, v, now_ms),
+        | OutletStatus::UnplugProcedureDone => unplug_procedure(g, st, p, v),
     }
     immediate
 }
 
-fn to(st: &StationState, p: &mut PointState, s: OutletStatus, now_ms: u64) {
+fn to(st: &StationState, p: &mut PointState, s: OutletStatus) {
     p.status = s;
-    p.sess_since = st.stamp(now_ms);
+    p.sess_since = st.now;
 }
 
-fn idle(g: &General, st: &StationState, p: &mut PointState, v: &SessionView, now_ms: u64) {
+fn idle(g: &General, st: &StationState, p: &mut PointState, v: &SessionView) {
     let sc = &g.session;
     let held = if v
         .commands
@@ -370,7 +362,7 @@ fn idle(g: &General, st: &StationState, p: &mut PointState, v: &SessionView, now
     );
     if v.remote == Remote::Start {
         p.session_id = 0;
-        authorised(st, p, now_ms);
+        authorised(st, p);
         return;
     }
     if sc.remote_start_required {
@@ -379,7 +371,7 @@ fn idle(g: &General, st: &StationState, p: &mut PointState, v: &SessionView, now
     if let Some(b) = v.badge
         && sc.auth_location != AuthLocation::Disabled
     {
-        badge_at_idle(g, st, p, b, v.commands, now_ms);
+        badge_at_idle(g, st, p, b, v.commands);
         return;
     }
     // Free access: location "disabled", or the supervision unreachable with "allow all" (AU-4).
@@ -393,19 +385,12 @@ fn idle(g: &General, st: &StationState, p: &mut PointState, v: &SessionView, now
             ));
     if free && v.plug && v.vehicle.connected() && !p.has(bits::SESS_REPLUG) {
         p.session_id = 0;
-        authorised(st, p, now_ms);
+        authorised(st, p);
     }
 }
 
 /// AU-1 … AU-4 for a badge presented at an idle point.
-fn badge_at_idle(
-    g: &General,
-    st: &StationState,
-    p: &mut PointState,
-    b: Badge,
-    commands: Commands,
-    now_ms: u64,
-) {
+fn badge_at_idle(g: &General, st: &StationState, p: &mut PointState, b: Badge, commands: Commands) {
     if b.kind == BadgeKind::Admin {
         return;
     }
@@ -424,20 +409,20 @@ fn badge_at_idle(
             {
                 p.last_error = LastError::BadgeUnknown;
             } else {
-                authorised(st, p, now_ms);
+                authorised(st, p);
             }
         }
         AuthLocation::Remote | AuthLocation::Supervision => {
-            to(st, p, OutletStatus::ChargeAuthorisationStarted, now_ms);
+            to(st, p, OutletStatus::ChargeAuthorisationStarted);
         }
-        AuthLocation::Disabled => authorised(st, p, now_ms),
+        AuthLocation::Disabled => authorised(st, p),
     }
 }
 
 /// Authorisation and contract done: the plug procedure starts, and the session's energy with it.
-fn authorised(st: &StationState, p: &mut PointState, now_ms: u64) {
+fn authorised(st: &StationState, p: &mut PointState) {
     p.energy = crate::meter::Energy::default();
-    to(st, p, OutletStatus::PlugProcedureStarted, now_ms);
+    to(st, p, OutletStatus::PlugProcedureStarted);
     p.put(
         bits::SESS_SHUTTER_DONE | bits::SESS_PLUG_DONE | bits::SESS_LOCK_DONE,
         false,
@@ -445,7 +430,7 @@ fn authorised(st: &StationState, p: &mut PointState, now_ms: u64) {
 }
 
 /// Ends the session with `err` (if any) and starts the unplug procedure.
-fn end(st: &StationState, p: &mut PointState, err: Option<LastError>, now_ms: u64) {
+fn end(st: &StationState, p: &mut PointState, err: Option<LastError>) {
     if let Some(e) = err {
         p.last_error = e;
     }
@@ -454,7 +439,7 @@ fn end(st: &StationState, p: &mut PointState, err: Option<LastError>, now_ms: u6
     } else {
         OutletStatus::UnplugProcedureStarted
     };
-    to(st, p, next, now_ms);
+    to(st, p, next);
     p.put(bits::SESS_UNLOCKED | bits::SESS_REMOVED, false);
     // An error that ends the session is what the point shows; the cable-left notice (CAB-1) is
     // for an EV that leaves, not for one that never came.
@@ -462,28 +447,22 @@ fn end(st: &StationState, p: &mut PointState, err: Option<LastError>, now_ms: u6
     p.put(bits::SESS_REPLUG, true);
 }
 
-fn plug_procedure(
-    g: &General,
-    st: &StationState,
-    p: &mut PointState,
-    v: &SessionView,
-    now_ms: u64,
-) {
+fn plug_procedure(g: &General, st: &StationState, p: &mut PointState, v: &SessionView) {
     let sc = &g.session;
     if v.remote == Remote::Stop {
-        end(st, p, None, now_ms);
+        end(st, p, None);
         return;
     }
     if v.cable_fault {
-        end(st, p, Some(LastError::PlugProcedureError), now_ms);
+        end(st, p, Some(LastError::PlugProcedureError));
         return;
     }
     // Each sub-step restarts the phase timer when it completes.
     if !p.has(bits::SESS_SHUTTER_DONE) {
         if !sc.shutter || v.shutter_open != Some(false) {
-            done_sub(st, p, bits::SESS_SHUTTER_DONE, now_ms);
-        } else if st.passed(now_ms, p.sess_since, sc.shutter_ms) {
-            end(st, p, Some(LastError::ShutterNotOpened), now_ms);
+            done_sub(st, p, bits::SESS_SHUTTER_DONE);
+        } else if st.passed(p.sess_since, sc.shutter_ms) {
+            end(st, p, Some(LastError::ShutterNotOpened));
             return;
         } else {
             return;
@@ -491,9 +470,9 @@ fn plug_procedure(
     }
     if !p.has(bits::SESS_PLUG_DONE) {
         if v.plug {
-            done_sub(st, p, bits::SESS_PLUG_DONE, now_ms);
-        } else if st.passed(now_ms, p.sess_since, sc.plug_wait_ms) {
-            end(st, p, Some(LastError::PlugNotDetected), now_ms);
+            done_sub(st, p, bits::SESS_PLUG_DONE);
+        } else if st.passed(p.sess_since, sc.plug_wait_ms) {
+            end(st, p, Some(LastError::PlugNotDetected));
             return;
         } else {
             return;
@@ -501,95 +480,84 @@ fn plug_procedure(
     }
     if !p.has(bits::SESS_LOCK_DONE) {
         if !sc.lock || v.lock_closed != Some(false) {
-            done_sub(st, p, bits::SESS_LOCK_DONE, now_ms);
-        } else if st.passed(now_ms, p.sess_since, sc.lock_ms) {
-            end(
-                st,
-                p,
-                Some(LastError::PlugOrShutterAbnormallyNotLocked),
-                now_ms,
-            );
+            done_sub(st, p, bits::SESS_LOCK_DONE);
+        } else if st.passed(p.sess_since, sc.lock_ms) {
+            end(st, p, Some(LastError::PlugOrShutterAbnormallyNotLocked));
             return;
         } else {
             return;
         }
     }
     if v.vehicle.connected() {
-        to(st, p, OutletStatus::ChargeLoopStarted, now_ms);
+        to(st, p, OutletStatus::ChargeLoopStarted);
     } else if !v.plug {
         // The plug went out again before the EV showed.
-        end(st, p, Some(LastError::PlugProcedureError), now_ms);
-    } else if st.passed(now_ms, p.sess_since, sc.ev_wait_ms) {
-        end(st, p, Some(LastError::EvNotDetected), now_ms);
+        end(st, p, Some(LastError::PlugProcedureError));
+    } else if st.passed(p.sess_since, sc.ev_wait_ms) {
+        end(st, p, Some(LastError::EvNotDetected));
     } else {
         p.status = OutletStatus::PlugProcedureDone;
     }
 }
 
-fn done_sub(st: &StationState, p: &mut PointState, bit: u64, now_ms: u64) {
+fn done_sub(st: &StationState, p: &mut PointState, bit: u64) {
     p.put(bit, true);
-    p.sess_since = st.stamp(now_ms);
+    p.sess_since = st.now;
 }
 
 /// The charge loop: who may stop it (AU-3), and what ends it. Returns whether the end is an
 /// immediate stop.
-fn charge_loop(st: &StationState, p: &mut PointState, v: &SessionView, now_ms: u64) -> bool {
+fn charge_loop(st: &StationState, p: &mut PointState, v: &SessionView) -> bool {
     if p.has(bits::WELDED) {
         // CT-1: the session ends at once; the unplug procedure waits for the reset, locked.
-        end(st, p, None, now_ms);
+        end(st, p, None);
         return true;
     }
     if let Some(b) = v.badge {
         if b.kind == BadgeKind::Admin || (b.id == p.session_id && p.session_id != 0) {
-            end(st, p, None, now_ms);
+            end(st, p, None);
             return false;
         }
         p.last_error = LastError::BadgeIsNotTheCurrentUser;
     }
     if v.remote == Remote::Stop {
-        end(st, p, None, now_ms);
+        end(st, p, None);
         return false;
     }
     if !v.vehicle.connected() {
-        end(st, p, None, now_ms);
+        end(st, p, None);
         return true;
     }
     if v.lock_closed == Some(false) {
-        end(st, p, Some(LastError::UnlockPlugInCharge), now_ms);
+        end(st, p, Some(LastError::UnlockPlugInCharge));
         return true;
     }
     if v.shutter_open == Some(true) && !v.plug {
-        end(st, p, Some(LastError::OnStreetOpenShutterInCharge), now_ms);
+        end(st, p, Some(LastError::OnStreetOpenShutterInCharge));
         return true;
     }
     false
 }
 
-fn unplug_procedure(
-    g: &General,
-    st: &StationState,
-    p: &mut PointState,
-    v: &SessionView,
-    now_ms: u64,
-) {
+fn unplug_procedure(g: &General, st: &StationState, p: &mut PointState, v: &SessionView) {
     let sc = &g.session;
     if p.status == OutletStatus::UnplugProcedureDone {
-        to(st, p, OutletStatus::InitDone, now_ms);
+        to(st, p, OutletStatus::InitDone);
         return;
     }
     p.status = OutletStatus::UnplugProcedureStarted;
     // CAB-1: the lock is released, except while a welded contactor holds it; and never under
     // load: the unlock (and its timeout) starts once the contactor is open.
     if p.has(bits::WELDED) || p.has(bits::CONTACTOR) {
-        p.sess_since = st.stamp(now_ms);
+        p.sess_since = st.now;
         return;
     }
     if !p.has(bits::SESS_UNLOCKED) {
         if !sc.lock || v.lock_closed != Some(true) {
-            done_sub(st, p, bits::SESS_UNLOCKED, now_ms);
-        } else if st.passed(now_ms, p.sess_since, sc.lock_ms) {
+            done_sub(st, p, bits::SESS_UNLOCKED);
+        } else if st.passed(p.sess_since, sc.lock_ms) {
             p.last_error = LastError::UnplugProcedureError;
-            to(st, p, OutletStatus::InitDone, now_ms);
+            to(st, p, OutletStatus::InitDone);
             return;
         } else {
             return;
@@ -598,10 +566,10 @@ fn unplug_procedure(
     if !p.has(bits::SESS_REMOVED) {
         let gone = !v.plug && !v.vehicle.connected();
         if gone {
-            done_sub(st, p, bits::SESS_REMOVED, now_ms);
+            done_sub(st, p, bits::SESS_REMOVED);
         } else if !v.vehicle.connected() && v.plug && sc.allow_cable_left {
             // CAB-1: the cable may stay; the session is over.
-            to(st, p, OutletStatus::InitDone, now_ms);
+            to(st, p, OutletStatus::InitDone);
             return;
         } else {
             if !v.vehicle.connected() && v.plug && !p.has(bits::SESS_NOTIFIED) {
@@ -609,26 +577,26 @@ fn unplug_procedure(
                 p.last_error = LastError::PlugStillDetected;
                 p.put(bits::SESS_NOTIFIED, true);
             }
-            if st.passed(now_ms, p.sess_since, sc.unplug_wait_ms) {
+            if st.passed(p.sess_since, sc.unplug_wait_ms) {
                 p.last_error = if v.vehicle.connected() {
                     LastError::EvStillDetected
                 } else {
                     LastError::PlugStillDetected
                 };
-                to(st, p, OutletStatus::InitDone, now_ms);
+                to(st, p, OutletStatus::InitDone);
             }
             return;
         }
     }
     if sc.shutter && v.shutter_open == Some(true) {
-        if st.passed(now_ms, p.sess_since, sc.shutter_ms) {
+        if st.passed(p.sess_since, sc.shutter_ms) {
             p.last_error = LastError::ShutterNotClosed;
-            to(st, p, OutletStatus::InitDone, now_ms);
+            to(st, p, OutletStatus::InitDone);
         }
         return;
     }
     p.put(bits::SESS_NOTIFIED, false);
-    to(st, p, OutletStatus::UnplugProcedureDone, now_ms);
+    to(st, p, OutletStatus::UnplugProcedureDone);
 }
 
 /// What the lock and shutter should be commanded to (true: locked / open). The lock holds from

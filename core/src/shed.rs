@@ -22,6 +22,7 @@ use crate::config::{General, NodeConfig, PointConfig, ShedPriority, is_beneath, 
 use crate::io::NO_NODE;
 use crate::state::{NodeState, PointState, Run, Stamp, bits};
 use crate::step::Ctx;
+use crate::tree::{add_own, sum_up};
 use crate::types::AllocReason;
 
 /// Runs the selection into `w.in_s` (see the module doc). Points shed here are marked stopped.
@@ -40,9 +41,21 @@ pub(crate) fn select(
         p.w.in_s = p.w.wants && p.run == Run::Running;
         p.w.tried = false;
         if p.w.in_s {
-            add_min(ncfg, nodes, pc, p, false);
+            let v = [0u8, 1, 2].map(|ph| {
+                if p.w.mask & (1 << ph) != 0 {
+                    p.w.min
+                } else {
+                    0
+                }
+            });
+            add_own(nodes, pc.node, |n| &mut n.sum_min, v);
+            if p.w.vip {
+                add_own(nodes, pc.node, |n| &mut n.sum_vip, v);
+            }
         }
     }
+    sum_up(ncfg, nodes, cx.max_depth, |n| &mut n.sum_min);
+    sum_up(ncfg, nodes, cx.max_depth, |n| &mut n.sum_vip);
     shed_until_fit(cx, points, nodes);
     rotate(cx, last_rotation, points, nodes);
     start_waiting(cx, points, nodes);
@@ -61,16 +74,12 @@ fn rotate(
     nodes: &mut [NodeState],
 ) {
     let Ctx {
-        g,
-        st,
-        pcfg,
-        ncfg,
-        now_ms,
+        g, st, pcfg, ncfg, ..
     } = *cx;
     let Some(interval) = g.rotation_interval_ms else {
         return;
     };
-    if !st.passed(now_ms, *last_rotation, interval) {
+    if !st.passed(*last_rotation, interval) {
         return;
     }
     // The waiting point that waited longest, held only by lack of current.
@@ -101,7 +110,7 @@ fn rotate(
             && p.run == Run::Running
             && (wp.w.vip || !p.w.vip)
             && p.w.mask & wp.w.mask != 0
-            && st.passed(now_ms, p.since, min_run)
+            && st.passed(p.since, min_run)
     });
     let Some(v) = victim else { return };
     let (Some(vc), Some(wc)) = (pcfg.get(v).copied(), pcfg.get(w).copied()) else {
@@ -124,7 +133,7 @@ fn rotate(
         vp.w.reason = AllocReason::Shed;
         vp.w.node = short;
         vp.run = Run::Waiting;
-        vp.since = st.stamp(now_ms);
+        vp.since = st.now;
         vp.put(bits::STOPPED | bits::SHED, true);
     }
     if let Some(wp) = points.get_mut(w) {
@@ -132,7 +141,7 @@ fn rotate(
         wp.w.tried = true;
     }
     add_min(ncfg, nodes, &wc, &wp, false);
-    *last_rotation = st.stamp(now_ms);
+    *last_rotation = st.now;
 }
 
 fn add_min(
@@ -177,12 +186,11 @@ fn short_constraint(nodes: &[NodeState]) -> Option<(usize, usize)> {
 
 /// Whether point `a` (index `ia`) is shed before point `b` (LB-5, LB-6).
 fn shed_before(cx: &Ctx<'_>, a: &PointState, ia: usize, b: &PointState, ib: usize) -> bool {
-    let Ctx { g, st, now_ms, .. } = *cx;
+    let Ctx { g, st, .. } = *cx;
     if a.w.vip != b.w.vip {
         return !a.w.vip;
     }
-    let mature =
-        |p: &PointState| p.run == Run::Running && st.passed(now_ms, p.since, g.timers.min_run_ms);
+    let mature = |p: &PointState| p.run == Run::Running && st.passed(p.since, g.timers.min_run_ms);
     let (ma, mb) = (mature(a), mature(b));
     if ma != mb {
         return ma;
@@ -212,13 +220,7 @@ fn shed_before(cx: &Ctx<'_>, a: &PointState, ia: usize, b: &PointState, ib: usiz
 }
 
 fn shed_until_fit(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
-    let Ctx {
-        st,
-        pcfg,
-        ncfg,
-        now_ms,
-        ..
-    } = *cx;
+    let Ctx { st, pcfg, ncfg, .. } = *cx;
     let mut guard = points.len().saturating_add(1);
     while guard > 0 {
         guard = guard.saturating_sub(1);
@@ -237,7 +239,7 @@ fn shed_until_fit(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeStat
         p.w.node = u16::try_from(node).unwrap_or(NO_NODE);
         if p.run == Run::Running {
             p.run = Run::Waiting;
-            p.since = st.stamp(now_ms);
+            p.since = st.now;
             p.put(bits::STOPPED | bits::SHED, true);
         }
     }
@@ -265,8 +267,8 @@ fn next_to_shed(
 
 /// Whether the minimum pause (LB-6) or the start stagger (SU-1) still holds a waiting point.
 pub(crate) fn start_hold(cx: &Ctx<'_>, p: &PointState, index: usize) -> Option<(AllocReason, u64)> {
-    let Ctx { g, st, now_ms, .. } = *cx;
-    if p.has(bits::STOPPED) && !st.passed(now_ms, p.since, g.timers.min_pause_ms) {
+    let Ctx { g, st, .. } = *cx;
+    if p.has(bits::STOPPED) && !st.passed(p.since, g.timers.min_pause_ms) {
         let until = st
             .at(p.since)
             .saturating_add(u64::from(g.timers.min_pause_ms));
@@ -275,7 +277,7 @@ pub(crate) fn start_hold(cx: &Ctx<'_>, p: &PointState, index: usize) -> Option<(
     let k = u32::try_from(index).unwrap_or(u32::MAX);
     // SU-1: at the first step every pilot shows +12 V, so nothing starts before 1 ms has passed.
     let stagger = g.timers.stagger_ms.saturating_mul(k).max(1);
-    if !st.passed(now_ms, st.start, stagger) {
+    if !st.passed(st.start, stagger) {
         let until = st.at(st.start).saturating_add(u64::from(stagger));
         return Some((AllocReason::Stagger, until));
     }

@@ -41,6 +41,7 @@ pub(crate) fn site_headroom(
         pcfg,
         ncfg,
         now_ms,
+        ..
     } = *cx;
     if !ncfg.iter().any(|n| n.site_meter) {
         return;
@@ -109,7 +110,7 @@ pub(crate) fn site_headroom(
                     if let Some(u) = ns.site_upper.get_mut(ph) {
                         *u = upper;
                     }
-                    site_estimate(st, ns, ph, lower, now_ms);
+                    site_estimate(st, ns, ph, lower);
                 }
             }
         }
@@ -117,7 +118,7 @@ pub(crate) fn site_headroom(
         for ph in 0..3usize {
             let bit = 1u8 << ph;
             let since = ns.site_fall_since.get(ph).copied().unwrap_or_default();
-            if ns.site_fall & bit != 0 && st.passed(now_ms, since, t.site_meter_hold_ms) {
+            if ns.site_fall & bit != 0 && st.passed(since, t.site_meter_hold_ms) {
                 ns.site_fall &= !bit;
                 if let (Some(o), Some(m)) = (ns.site_other.get_mut(ph), ns.site_fall_max.get(ph)) {
                     *o = *m;
@@ -156,7 +157,7 @@ pub(crate) fn site_headroom(
 
 /// Applies one new estimate of the other consumers' load on phase `ph` (LB-14): a rise at once,
 /// a fall only after the hold time.
-fn site_estimate(st: &StationState, ns: &mut NodeState, ph: usize, est: u32, now_ms: u64) {
+fn site_estimate(st: &StationState, ns: &mut NodeState, ph: usize, est: u32) {
     let bit = 1u8 << ph;
     let (Some(other), Some(max), Some(since)) = (
         ns.site_other.get_mut(ph),
@@ -172,7 +173,7 @@ fn site_estimate(st: &StationState, ns: &mut NodeState, ph: usize, est: u32, now
         *max = (*max).max(est);
     } else {
         ns.site_fall |= bit;
-        *since = st.stamp(now_ms);
+        *since = st.now;
         *max = est;
     }
 }
@@ -180,13 +181,7 @@ fn site_estimate(st: &StationState, ns: &mut NodeState, ph: usize, est: u32, now
 /// Records this step's own currents (the sum per phase of the points beneath metered node `i`;
 /// a point without a measurement counts 0) into the node's history of `slot_ms` slots.
 fn record(cx: &Ctx<'_>, points: &[PointState], nodes: &mut [NodeState], i: usize, slot_ms: u32) {
-    let Ctx {
-        st,
-        pcfg,
-        ncfg,
-        now_ms,
-        ..
-    } = *cx;
+    let Ctx { st, pcfg, ncfg, .. } = *cx;
     let mut own = [0u32; 3];
     for (pc, p) in pcfg.iter().zip(points) {
         if p.w.has_meas && is_beneath(ncfg, usize::from(pc.node), i) {
@@ -201,12 +196,12 @@ fn record(cx: &Ctx<'_>, points: &[PointState], nodes: &mut [NodeState], i: usize
         || ns
             .site_ring
             .get(head)
-            .is_none_or(|s| st.passed(now_ms, s.at, slot_ms));
+            .is_none_or(|s| st.passed(s.at, slot_ms));
     if fresh_slot {
         let next = head.saturating_add(1) % SITE_SLOTS;
         if let Some(slot) = ns.site_ring.get_mut(next) {
             *slot = SiteSlot {
-                at: st.stamp(now_ms),
+                at: st.now,
                 low: own,
                 high: own,
             };

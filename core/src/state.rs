@@ -26,6 +26,8 @@ pub struct StationState {
     pub(crate) start: Stamp,
     /// The last rotation (LB-13), or the start.
     pub(crate) last_rotation: Stamp,
+    /// `max_now_ms` as a stamp: the time of the step in progress (its parts read it).
+    pub(crate) now: Stamp,
     pub(crate) started: bool,
 }
 
@@ -37,6 +39,7 @@ impl StationState {
             max_now_ms: 0,
             start: Stamp(0),
             last_rotation: Stamp(0),
+            now: Stamp(0),
             started: false,
         }
     }
@@ -55,14 +58,15 @@ impl StationState {
         self.epoch_ms.saturating_add(u64::from(s.0))
     }
 
-    /// ms from `s` to `now_ms` (0 if `s` is later).
-    pub(crate) fn since(&self, now_ms: u64, s: Stamp) -> u64 {
-        now_ms.saturating_sub(self.at(s))
+    /// ms from `s` to the step's time (0 if `s` is later). Exact: after `shift_epoch` the
+    /// step's time is less than 2³¹ ms past the epoch.
+    pub(crate) fn since(&self, s: Stamp) -> u32 {
+        self.now.0.saturating_sub(s.0)
     }
 
-    /// Whether `dur_ms` have passed since `s`.
-    pub(crate) fn passed(&self, now_ms: u64, s: Stamp, dur_ms: u32) -> bool {
-        self.since(now_ms, s) >= u64::from(dur_ms)
+    /// Whether `dur_ms` have passed since `s`, at the step's time.
+    pub(crate) fn passed(&self, s: Stamp, dur_ms: u32) -> bool {
+        self.since(s) >= dur_ms
     }
 
     /// Moves the epoch forward when offsets near 2³¹ ms; returns by how much (ms) so that the
@@ -350,6 +354,8 @@ pub struct NodeState {
     pub(crate) sum_min: [u32; 3],
     pub(crate) sum_vip: [u32; 3],
     pub(crate) cnt: [u32; 3],
+    /// Depth in the tree (0: the root), written every step (tree.rs).
+    pub(crate) depth: u8,
     /// Site meter (LB-14): `measured_ms` of the last reading taken, whether one was taken.
     pub(crate) site_taken_ms: u64,
     pub(crate) site_have: bool,
@@ -380,6 +386,7 @@ impl NodeState {
             sum_min: [0; 3],
             sum_vip: [0; 3],
             cnt: [0; 3],
+            depth: 0,
             site_taken_ms: 0,
             site_have: false,
             site_other: [0; 3],

@@ -106,6 +106,8 @@ pub(crate) struct Ctx<'a> {
     pub pcfg: &'a [PointConfig],
     pub ncfg: &'a [NodeConfig],
     pub now_ms: u64,
+    /// The depth of the deepest node (tree.rs).
+    pub max_depth: u8,
 }
 
 /// Runs one step over slices. Refuses (changing nothing) when a slice does not have one entry
@@ -144,6 +146,7 @@ pub fn step(
             max_now_ms: now_ms,
             start: crate::state::Stamp(0),
             last_rotation: crate::state::Stamp(0),
+            now: crate::state::Stamp(0),
             started: true,
         };
         0
@@ -154,14 +157,17 @@ pub fn step(
         nodes.iter_mut().for_each(|n| n.shift(shift));
     }
     st.max_now_ms = now_ms;
+    st.now = st.stamp(now_ms);
     // The parts below read the clock state as of now; only the rotation stamp moves (LB-13).
     let clock = *st;
+    let max_depth = crate::tree::depths(ncfg, nodes);
     let cx = Ctx {
         g,
         st: &clock,
         pcfg,
         ncfg,
         now_ms,
+        max_depth,
     };
     let t = &g.timers;
     if dt > u64::from(t.max_gap_ms) {
@@ -221,10 +227,10 @@ pub fn step(
             p.run = Run::Idle;
         } else if p.run == Run::Idle {
             p.run = Run::Waiting;
-            p.since = st.stamp(now_ms);
+            p.since = st.now;
         } else if p.run == Run::Running && !p.w.wants {
             p.run = Run::Waiting;
-            p.since = st.stamp(now_ms);
+            p.since = st.now;
             p.put(bits::STOPPED, true);
         }
     }
@@ -232,7 +238,6 @@ pub fn step(
     select(&cx, &mut st.last_rotation, points, nodes);
     fill(pcfg, ncfg, points, nodes);
     transfer(&cx, points, nodes);
-    stop_below_minimum(st, points, now_ms);
 
     let cluster = ncfg
         .iter()
@@ -246,6 +251,7 @@ pub fn step(
         .zip(inputs.points.iter().zip(out.points.iter_mut()))
         .enumerate()
     {
+        stop_below_minimum(&cx, p);
         finish_point(&cx, pc, p, pi, po, cluster);
         if po.flags.contains(PointFlags::EV_OVERCURRENT) {
             errors |= StationErrors::EV_OVERCURRENT;
@@ -342,11 +348,7 @@ fn node_limits(
 /// is free under the LB-9 count on every constraint above the point.
 fn transfer(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
     let Ctx {
-        g,
-        st,
-        pcfg,
-        ncfg,
-        now_ms,
+        g, st, pcfg, ncfg, ..
     } = *cx;
     for p in points.iter_mut() {
         p.alloc_ma = if p.w.in_s && p.run == Run::Running {
@@ -355,7 +357,7 @@ fn transfer(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
             0
         };
     }
-    count_into_used(pcfg, ncfg, points, nodes, true);
+    count_into_used(cx, points, nodes, true);
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         if !p.w.in_s || p.w.target <= p.alloc_ma {
             continue;
@@ -363,7 +365,7 @@ fn transfer(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
         // A point whose minimum rose with its phase mode (LB-12) is below its minimum: it is
         // brought up to it like a start, or stopped below (LB-3).
         let starting = p.run != Run::Running || p.alloc_ma < p.w.min;
-        if !starting && !st.passed(now_ms, p.last_rise, g.timers.rise_interval_ms) {
+        if !starting && !st.passed(p.last_rise, g.timers.rise_interval_ms) {
             p.w.reason = AllocReason::RateLimit;
             p.w.node = NO_NODE;
             continue;
@@ -406,7 +408,7 @@ fn transfer(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
             );
         }
         p.alloc_ma = x;
-        p.last_rise = st.stamp(now_ms);
+        p.last_rise = st.now;
         if p.run != Run::Running {
             if p.has(bits::STOPPED) {
                 // A resume within the session: one wake-up may follow (PS-7).
@@ -414,7 +416,7 @@ fn transfer(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
                 p.put(bits::WOKEN, false);
             }
             p.run = Run::Running;
-            p.since = st.stamp(now_ms);
+            p.since = st.now;
             p.put(bits::SHED | bits::BELOW_IDLE | bits::IDLE, false);
         }
     }

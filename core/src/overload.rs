@@ -6,7 +6,6 @@ use crate::balance::add_on_constraints;
 use crate::config::is_beneath;
 use crate::state::{NodeState, PointState, bits};
 use crate::step::Ctx;
-use crate::tree::{add_own, sum_up};
 use crate::types::{AllocReason, StationErrors};
 
 /// LB-9: a node whose measured total stays above its limit beyond the response time stops the
@@ -20,8 +19,7 @@ pub(crate) fn node_overload(
     let Ctx {
         g, st, pcfg, ncfg, ..
     } = *cx;
-    // Measured totals per node and phase (a point without a measurement counts its allocation).
-    count_into_used(cx, points, nodes, false);
+    // `used` holds the measured totals per node and phase (summed by the step's first pass).
     for ni in 0..nodes.len() {
         for ph in 0..3usize {
             let Some(ns) = nodes.get_mut(ni) else {
@@ -99,22 +97,22 @@ pub(crate) fn count_on(p: &PointState, ph: usize, alloc: u32, lb9: bool) -> u32 
     if lb9 { a.max(m) } else { m }
 }
 
-/// Sums every point's `count_on` (with `lb9` as given) into `used` of every node above it.
-pub(crate) fn count_into_used(
-    cx: &Ctx<'_>,
-    points: &[PointState],
-    nodes: &mut [NodeState],
-    lb9: bool,
-) {
-    for n in nodes.iter_mut() {
-        n.used = [0; 3];
+/// What a point counts on each supply phase (`count_on` at its allocation), straight-line.
+#[inline]
+pub(crate) fn counts(p: &PointState, lb9: bool) -> [u32; 3] {
+    let a = p.alloc_ma;
+    let mask = p.w.mask;
+    let m = p.w.measured;
+    let mut v = [0u32; 3];
+    for (ph, (out, mv)) in v.iter_mut().zip(m).enumerate() {
+        let al = if mask & (1 << ph) != 0 { a } else { 0 };
+        *out = if !p.w.has_meas {
+            al
+        } else if lb9 {
+            al.max(mv)
+        } else {
+            mv
+        };
     }
-    for (pc, p) in cx.pcfg.iter().zip(points.iter()) {
-        let v = [0usize, 1, 2].map(|ph| count_on(p, ph, p.alloc_ma, lb9));
-        if v == [0; 3] {
-            continue;
-        }
-        add_own(nodes, pc.node, |n| &mut n.used, v);
-    }
-    sum_up(cx.ncfg, nodes, cx.max_depth, |n| &mut n.used);
+    v
 }

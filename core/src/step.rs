@@ -25,7 +25,8 @@ use crate::config::{
 };
 use crate::drive::{finish_point, stop_below_minimum};
 use crate::io::{Inputs, NO_NODE, NodeInputs, PointOutput, SetPoint, StationOutput, StepError};
-use crate::overload::{count_into_used, count_on, node_overload};
+use crate::overload::{count_on, counts, node_overload};
+use crate::tree::{add_own, sum_up};
 use crate::point::prepare_point;
 use crate::shed::{select, start_hold};
 use crate::site::site_headroom;
@@ -173,10 +174,6 @@ pub fn step(
     if dt > u64::from(t.max_gap_ms) {
         errors |= StationErrors::STEP_GAP;
     }
-    let any_closed = points.iter().any(|p| p.has(bits::CONTACTOR));
-    if any_closed && dt > u64::from(t.sample_period_ms) {
-        errors |= StationErrors::GAP_WHILE_CLOSED;
-    }
     // SU-3 / PS-1: a gap this long with a contactor closed may have hidden a C→B.
     let budget_broken = dt
         .saturating_add(u64::from(t.debounce_safer_ms))
@@ -190,12 +187,19 @@ pub fn step(
     }
     node_limits(g, pcfg, ncfg, nodes, inputs.nodes, now_ms, &mut errors);
 
+    // LB-9: the measured totals per node and phase are summed in the same pass (a point without
+    // a measurement counts its allocation), for `node_overload`.
+    for n in nodes.iter_mut() {
+        n.used = [0; 3];
+    }
+    let mut any_closed = false;
     for (i, ((pc, p), pi)) in pcfg
         .iter()
         .zip(points.iter_mut())
         .zip(inputs.points)
         .enumerate()
     {
+        any_closed |= p.has(bits::CONTACTOR);
         if prepare_point(&cx, &cond, pc, p, pi, energy_dt) {
             errors |= StationErrors::SETPOINT_LOST;
         }
@@ -217,6 +221,11 @@ pub fn step(
         if p.w.cable_fault {
             errors |= cable_bit;
         }
+        add_own(nodes, pc.node, |n| &mut n.used, counts(p, false));
+    }
+    sum_up(ncfg, nodes, max_depth, |n| &mut n.used);
+    if any_closed && dt > u64::from(t.sample_period_ms) {
+        errors |= StationErrors::GAP_WHILE_CLOSED;
     }
     site_headroom(&cx, points, nodes, inputs.nodes, &mut errors);
     node_overload(&cx, points, nodes, &mut errors);
@@ -350,14 +359,18 @@ fn transfer(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
     let Ctx {
         g, st, pcfg, ncfg, ..
     } = *cx;
-    for p in points.iter_mut() {
+    for n in nodes.iter_mut() {
+        n.used = [0; 3];
+    }
+    for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         p.alloc_ma = if p.w.in_s && p.run == Run::Running {
             p.alloc_ma.min(p.w.target)
         } else {
             0
         };
+        add_own(nodes, pc.node, |n| &mut n.used, counts(p, true));
     }
-    count_into_used(cx, points, nodes, true);
+    sum_up(ncfg, nodes, cx.max_depth, |n| &mut n.used);
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         if !p.w.in_s || p.w.target <= p.alloc_ma {
             continue;

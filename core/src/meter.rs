@@ -19,17 +19,33 @@ pub struct Energy {
 impl Energy {
     /// Adds `voltage_mv` × (sum of `currents_ma`) × `dt_ms`.
     pub fn add(&mut self, voltage_mv: u32, currents_ma: &[u32; 3], dt_ms: u64) {
-        let amps: u128 = currents_ma.iter().map(|&c| u128::from(c)).sum();
-        let units = u128::from(voltage_mv)
-            .saturating_mul(amps)
-            .saturating_mul(u128::from(dt_ms))
-            .saturating_add(u128::from(self.rem));
-        let per = u128::from(UNITS_PER_MWH);
-        let whole = units.checked_div(per).unwrap_or(0);
-        let rem = units.checked_rem(per).unwrap_or(0);
-        self.mwh = self
-            .mwh
-            .saturating_add(u64::try_from(whole).unwrap_or(u64::MAX));
+        // The sum of three u32 is below 2^34: no overflow in u64.
+        let amps: u64 = currents_ma.iter().map(|&c| u64::from(c)).sum();
+        // Readings in range (276 V × 3 × 80 A × a 10 s gap ≈ 6.6 × 10^14) fit u64, whose division
+        // is far cheaper than u128's (a library call on 32-bit MCUs); the u128 path keeps
+        // absurd values exact.
+        let fast = u64::from(voltage_mv)
+            .checked_mul(amps)
+            .and_then(|x| x.checked_mul(dt_ms))
+            .and_then(|x| x.checked_add(u64::from(self.rem)));
+        let (whole, rem) = match fast {
+            Some(units) => (
+                units.checked_div(UNITS_PER_MWH).unwrap_or(0),
+                units.checked_rem(UNITS_PER_MWH).unwrap_or(0),
+            ),
+            None => {
+                let units = u128::from(voltage_mv)
+                    .saturating_mul(u128::from(amps))
+                    .saturating_mul(u128::from(dt_ms))
+                    .saturating_add(u128::from(self.rem));
+                let per = u128::from(UNITS_PER_MWH);
+                (
+                    u64::try_from(units.checked_div(per).unwrap_or(0)).unwrap_or(u64::MAX),
+                    u64::try_from(units.checked_rem(per).unwrap_or(0)).unwrap_or(0),
+                )
+            }
+        };
+        self.mwh = self.mwh.saturating_add(whole);
         self.rem = u32::try_from(rem).unwrap_or(0);
     }
 }
@@ -52,6 +68,57 @@ mod tests {
         }
         assert_eq!(e.mwh, 3_680_000);
         assert_eq!(e.rem, 0);
+    }
+
+    /// Proves MT-1: the u64 fast path and the u128 path agree, at the edge between them too.
+    #[test]
+    fn mt1_fast_path_equals_wide_path() {
+        let wide = |e: Energy, v: u32, c: &[u32; 3], dt: u64| {
+            let units =
+                u128::from(v) * c.iter().map(|&x| u128::from(x)).sum::<u128>() * u128::from(dt)
+                    + u128::from(e.rem);
+            let per = u128::from(UNITS_PER_MWH);
+            let whole = u64::try_from(units / per).unwrap_or(u64::MAX);
+            (
+                e.mwh.saturating_add(whole),
+                u32::try_from(units % per).unwrap(),
+            )
+        };
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for k in 0..20_000u32 {
+            let v = if k % 3 == 0 {
+                u32::MAX - (next() as u32 % 1000)
+            } else {
+                next() as u32 % 300_000
+            };
+            let c = [
+                next() as u32,
+                next() as u32 % 100_000,
+                if k % 5 == 0 { u32::MAX } else { 0 },
+            ];
+            let dt = if k % 7 == 0 {
+                next() % 100_000_000
+            } else {
+                next() % 10_000
+            };
+            let e = Energy {
+                mwh: next() % 1_000_000,
+                rem: (next() % UNITS_PER_MWH) as u32,
+            };
+            let mut got = e;
+            got.add(v, &c, dt);
+            assert_eq!(
+                (got.mwh, got.rem),
+                wide(e, v, &c, dt),
+                "v={v} c={c:?} dt={dt}"
+            );
+        }
     }
 
     /// Proves MT-1: 10 years at 3 × 80 A and 276 V in 1 s steps does not overflow.

@@ -26,11 +26,11 @@ use crate::config::{
 use crate::drive::{finish_point, stop_below_minimum};
 use crate::io::{Inputs, NO_NODE, NodeInputs, PointOutput, SetPoint, StationOutput, StepError};
 use crate::overload::{count_on, counts, node_overload};
-use crate::tree::{add_own, sum_up};
 use crate::point::prepare_point;
 use crate::shed::{select, start_hold};
 use crate::site::site_headroom;
 use crate::state::{NO_CAND, NodeState, PointState, Run, StationState, bits};
+use crate::tree::{add_own, sum_up};
 use crate::types::{AllocReason, PointFlags, StationErrors};
 
 /// Core's state over caller-owned memory: one entry per configured point and node.

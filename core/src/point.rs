@@ -183,18 +183,20 @@ pub(crate) fn prepare_point(
         // it clears as soon as the resistance is back in a band.
         // A plug pulled out shows "no cable" in the same sample as the pilot's A, which is
         // still being debounced: judge the pilot as read, too.
-        let read_connected = pi
-            .cp
-            .is_none_or(|cp| crate::cp::classify_raw(cp.high_mv).connected());
         p.w.cable_fault = cable == CableStatus::Fault
-            || (cable_ma.is_none() && vehicle.connected() && read_connected);
+            || (cable_ma.is_none()
+                && vehicle.connected()
+                && pi
+                    .cp
+                    .is_none_or(|cp| crate::cp::classify_raw(cp.high_mv).connected()));
     }
     let thermal = thermal_state(g, p, pi, pc.rated_ma.min(pc.derated_ma));
     // The session (SPEC §5): the plug is the PP reading where there is one, else the pilot.
     let plug = if domestic {
         pi.domestic
-    } else if uses_pp && let Some(ohm) = pi.pp_ohm {
-        CableStatus::of(ohm) != CableStatus::NotPlugged
+    } else if uses_pp && pi.pp_ohm.is_some() {
+        // The PP reading classified above.
+        p.w.cable != CableStatus::NotPlugged
     } else {
         vehicle.connected()
     };

@@ -453,33 +453,43 @@ fn point_deadline(cx: &Ctx<'_>, p: &PointState, i: usize) -> u64 {
     if p.w.reason == AllocReason::RateLimit {
         d = d.min(after(p.last_rise, t.rise_interval_ms));
     }
-    if p.has(bits::BELOW_IDLE) && !p.has(bits::IDLE) {
-        d = d.min(after(p.idle_since, t.idle_ms));
-    }
-    if p.has(bits::OVER) {
-        d = d.min(after(p.over_since, t.ev_response_ms));
-    }
-    if p.phase_cand != NO_CAND {
-        d = d.min(after(p.phase_since, t.phase_detection_ms));
-    }
-    if p.has(bits::GRACEFUL) {
-        d = d.min(after(p.pwm_off_at, t.grace_ms));
-    }
     if p.has(bits::RAW_CHARGE) && !p.has(bits::CONTACTOR) {
         let seen = st.at(p.c_since).max(st.at(p.pwm_since));
         d = d.min(seen.saturating_add(u64::from(t.debounce_charge_ms)));
     }
-    if p.has(bits::WAKE) {
-        d = d.min(after(p.wake_at, t.wakeup_f_ms));
+    // The timers below run only under one of these bits: most points have none.
+    const TIMED: u64 = bits::BELOW_IDLE
+        | bits::OVER
+        | bits::GRACEFUL
+        | bits::WAKE
+        | bits::RESUMED
+        | bits::WELD_PENDING
+        | bits::DIODE_PENDING;
+    if p.bits & TIMED != 0 {
+        if p.has(bits::BELOW_IDLE) && !p.has(bits::IDLE) {
+            d = d.min(after(p.idle_since, t.idle_ms));
+        }
+        if p.has(bits::OVER) {
+            d = d.min(after(p.over_since, t.ev_response_ms));
+        }
+        if p.has(bits::GRACEFUL) {
+            d = d.min(after(p.pwm_off_at, t.grace_ms));
+        }
+        if p.has(bits::WAKE) {
+            d = d.min(after(p.wake_at, t.wakeup_f_ms));
+        }
+        if p.has(bits::PWM_WAS) && p.has(bits::RESUMED) && !p.has(bits::WOKEN) {
+            d = d.min(after(p.pwm_since, t.wakeup_after_ms));
+        }
+        if p.has(bits::WELD_PENDING) {
+            d = d.min(after(p.weld_since, g.protection.welded_ms));
+        }
+        if p.has(bits::DIODE_PENDING) {
+            d = d.min(after(p.diode_since, t.debounce_safer_ms));
+        }
     }
-    if p.has(bits::PWM_WAS) && p.has(bits::RESUMED) && !p.has(bits::WOKEN) {
-        d = d.min(after(p.pwm_since, t.wakeup_after_ms));
-    }
-    if p.has(bits::WELD_PENDING) {
-        d = d.min(after(p.weld_since, g.protection.welded_ms));
-    }
-    if p.has(bits::DIODE_PENDING) {
-        d = d.min(after(p.diode_since, t.debounce_safer_ms));
+    if p.phase_cand != NO_CAND {
+        d = d.min(after(p.phase_since, t.phase_detection_ms));
     }
     if p.cand != p.vehicle {
         // A pilot debounce runs (PS-1): at most one sample period ahead.

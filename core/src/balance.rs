@@ -15,6 +15,7 @@
 use crate::config::{MAX_DEPTH, NodeConfig, PointConfig};
 use crate::io::NO_NODE;
 use crate::state::{NodeState, PointState};
+use crate::tree::{add_own, sum_up};
 use crate::types::AllocReason;
 
 /// Calls `f` with the index of `node` and of each of its ancestors, nearest first.
@@ -98,6 +99,7 @@ pub(crate) fn node_reason(nodes: &[NodeState], node: u16, ph: usize) -> AllocRea
 pub(crate) fn fill(
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
+    max_depth: u8,
     points: &mut [PointState],
     nodes: &mut [NodeState],
 ) {
@@ -107,19 +109,14 @@ pub(crate) fn fill(
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         if p.w.in_s {
             p.w.target = p.w.min;
-            add_on_constraints(
-                ncfg,
-                nodes,
-                pc.node,
-                p.w.mask,
-                |n| &mut n.used,
-                p.w.min,
-                false,
-            );
+            let (m, v) = (p.w.mask, p.w.min);
+            let on = |ph: u8| if m & (1 << ph) != 0 { v } else { 0 };
+            add_own(nodes, pc.node, |n| &mut n.used, [on(0), on(1), on(2)]);
         } else {
             p.w.target = 0;
         }
     }
+    sum_up(ncfg, nodes, max_depth, |n| &mut n.used);
     for vip_pass in [true, false] {
         for p in points.iter_mut() {
             if !p.w.in_s {
@@ -133,7 +130,7 @@ pub(crate) fn fill(
                 p.w.node = NO_NODE;
             }
         }
-        fill_pass(pcfg, ncfg, points, nodes);
+        fill_pass(pcfg, ncfg, max_depth, points, nodes);
     }
 }
 
@@ -141,6 +138,7 @@ pub(crate) fn fill(
 fn fill_pass(
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
+    max_depth: u8,
     points: &mut [PointState],
     nodes: &mut [NodeState],
 ) {
@@ -162,8 +160,19 @@ fn fill_pass(
                 continue;
             }
             k = k.min(p.w.ceil.saturating_sub(lo));
-            add_on_constraints(ncfg, nodes, pc.node, p.w.mask, |n| &mut n.cnt, 1, false);
+            let m = p.w.mask;
+            add_own(
+                nodes,
+                pc.node,
+                |n| &mut n.cnt,
+                [
+                    u32::from(m & 1),
+                    u32::from((m >> 1) & 1),
+                    u32::from((m >> 2) & 1),
+                ],
+            );
         }
+        sum_up(ncfg, nodes, max_depth, |n| &mut n.cnt);
         for n in nodes.iter() {
             for ((c, l), u) in n.cnt.iter().zip(n.lim).zip(n.used) {
                 if *c > 0 {
@@ -172,7 +181,7 @@ fn fill_pass(
             }
         }
         if k > 0 {
-            stride(pcfg, ncfg, points, nodes, lo, k);
+            stride(points, nodes, lo, k);
         } else {
             partial_round(pcfg, ncfg, points, nodes, lo);
         }
@@ -195,25 +204,23 @@ fn levels(points: &[PointState]) -> (u32, u32) {
     (lo, next)
 }
 
-/// Raises every unfrozen point at level `lo` by `k` mA (all fit: `k` is the smallest room).
-fn stride(
-    pcfg: &[PointConfig],
-    ncfg: &[NodeConfig],
-    points: &mut [PointState],
-    nodes: &mut [NodeState],
-    lo: u32,
-    k: u32,
-) {
-    for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
+/// Raises every unfrozen point at level `lo` by `k` mA (all fit: `k` is the smallest room):
+/// each constraint's use grows by `k` × its count of such points (`cnt`, this round's).
+fn stride(points: &mut [PointState], nodes: &mut [NodeState], lo: u32, k: u32) {
+    for p in points.iter_mut() {
         if p.w.frozen || p.w.target != lo {
             continue;
         }
         p.w.target = p.w.target.saturating_add(k);
-        add_on_constraints(ncfg, nodes, pc.node, p.w.mask, |n| &mut n.used, k, false);
         if p.w.target >= p.w.ceil {
             p.w.frozen = true;
             p.w.reason = p.w.ceil_reason;
             p.w.node = NO_NODE;
+        }
+    }
+    for n in nodes.iter_mut() {
+        for (u, c) in n.used.iter_mut().zip(n.cnt) {
+            *u = u.saturating_add(k.saturating_mul(c));
         }
     }
 }

@@ -245,7 +245,7 @@ pub fn step(
     }
 
     select(&cx, &mut st.last_rotation, points, nodes);
-    fill(pcfg, ncfg, points, nodes);
+    fill(pcfg, ncfg, max_depth, points, nodes);
     transfer(&cx, points, nodes);
 
     let cluster = ncfg

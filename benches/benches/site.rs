@@ -30,7 +30,7 @@
 use loadpilot_core::{
     Config, CpReading, Input1Function, Inputs, NodeConfig, NodeInputs, NodeKind, NodeState,
     Outputs, Phase, PhaseCount, PilotOutput, PointConfig, PointInputs, PointOutput, PointState,
-    Polarity, ProductFamily, RawConfig, SetPoint, State, StationInputs, StationOutput,
+    Polarity, ProductFamily, RawConfig, SetPoint, SiteState, State, StationInputs, StationOutput,
     StationState, StepError, step,
 };
 
@@ -267,6 +267,7 @@ pub fn run_step(cfg: &SiteConfig, core: &mut CoreState, frame: &Frame) {
         station: &mut core.station,
         points: &mut core.points,
         nodes: &mut core.nodes,
+        site: SiteState::none(),
     };
     let outputs = Outputs {
         station: &mut core.station_out,

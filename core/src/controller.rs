@@ -3,8 +3,8 @@
 
 use crate::config::{Config, ConfigError, NodeConfig, PointConfig, RawConfig};
 use crate::io::{Inputs, NodeInputs, PointInputs, PointOutput, StationInputs, StationOutput};
-use crate::state::{NodeState, PointState, StationState};
-use crate::step::{Outputs, State, step};
+use crate::state::{NodeSite, NodeState, PointSite, PointState, StationState};
+use crate::step::{Outputs, SiteState, State, step};
 
 /// One step's inputs for a [`Controller`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +43,8 @@ pub struct Controller<const POINTS: usize, const NODES: usize> {
     station: StationState,
     points: [PointState; POINTS],
     nodes: [NodeState; NODES],
+    point_sites: [PointSite; POINTS],
+    node_sites: [NodeSite; NODES],
     out: StepOutputs<POINTS>,
 }
 
@@ -59,6 +61,8 @@ impl<const P: usize, const N: usize> Controller<P, N> {
             station: StationState::new(),
             points: [PointState::new(); P],
             nodes: [NodeState::new(); N],
+            point_sites: [PointSite::new(); P],
+            node_sites: [NodeSite::new(); N],
             out: StepOutputs {
                 station: StationOutput::default(),
                 points: [PointOutput::default(); P],
@@ -73,6 +77,10 @@ impl<const P: usize, const N: usize> Controller<P, N> {
             station: &mut self.station,
             points: &mut self.points,
             nodes: &mut self.nodes,
+            site: SiteState {
+                points: &mut self.point_sites,
+                nodes: &mut self.node_sites,
+            },
         };
         let inputs = Inputs {
             station: inputs.station,
@@ -106,6 +114,11 @@ impl<const P: usize, const N: usize> Controller<P, N> {
     /// The per-node state (read-only).
     pub fn node_states(&self) -> &[NodeState; N] {
         &self.nodes
+    }
+
+    /// The per-node site-meter memory (LB-14, read-only).
+    pub fn node_sites(&self) -> &[NodeSite; N] {
+        &self.node_sites
     }
 
     /// The station state (read-only).

@@ -74,8 +74,8 @@ pub use session::{
     AuthLocation, AuthStrategy, Badge, BadgeKind, LastError, OutletStatus, Remote, SessionConfig,
     UnreachableStrategy,
 };
-pub use state::{NodeState, PointState, Run, StationState};
-pub use step::{Outputs, State, step};
+pub use state::{NodeSite, NodeState, PointSite, PointState, Run, StationState};
+pub use step::{Outputs, SiteState, State, step};
 pub use types::{
     AllocReason, BadValue, Commands, Phase, PhaseCount, PilotOutput, PointFlags, SocketType,
     StationErrors, VehicleState,

@@ -3,7 +3,9 @@
 
 use crate::config::{default_node_fail_safe, is_beneath};
 use crate::io::NodeInputs;
-use crate::state::{NodeState, PointState, SITE_SLOTS, SITE_SLOTS_U8, SiteSlot, StationState};
+use crate::state::{
+    NodeSite, NodeState, PointSite, PointState, SITE_SLOTS, SITE_SLOTS_U8, SiteSlot, StationState,
+};
 use crate::step::Ctx;
 use crate::types::{AllocReason, StationErrors};
 
@@ -30,8 +32,10 @@ use crate::types::{AllocReason, StationErrors};
 /// headroom, reason "site meter stale", station error "site meter lost".
 pub(crate) fn site_headroom(
     cx: &Ctx<'_>,
-    points: &mut [PointState],
+    points: &[PointState],
     nodes: &mut [NodeState],
+    psites: &mut [PointSite],
+    nsites: &mut [NodeSite],
     inputs: &[NodeInputs],
     errors: &mut StationErrors,
 ) {
@@ -46,12 +50,12 @@ pub(crate) fn site_headroom(
     if !ncfg.iter().any(|n| n.site_meter) {
         return;
     }
-    for p in points.iter_mut() {
+    for (p, ps) in points.iter().zip(psites.iter_mut()) {
         let has = p.w.has_meas;
-        for ((low, high), m) in p
-            .site_low_ma
+        for ((low, high), m) in ps
+            .low_ma
             .iter_mut()
-            .zip(p.site_high_ma.iter_mut())
+            .zip(ps.high_ma.iter_mut())
             .zip(p.w.measured)
         {
             // A point without a measurement counts as 0: its draw is taken for other load.
@@ -69,14 +73,14 @@ pub(crate) fn site_headroom(
             r.measured_ms <= now_ms
                 && now_ms.saturating_sub(r.measured_ms) <= u64::from(t.site_meter_validity_ms)
         });
-        record(cx, points, nodes, i, nc.site_slot_ms);
-        let Some(ns) = nodes.get(i) else { continue };
-        let new = reading.filter(|r| !ns.site_have || r.measured_ms > ns.site_taken_ms);
+        record(cx, points, nsites, i, nc.site_slot_ms);
+        let Some(ss) = nsites.get(i) else { continue };
+        let new = reading.filter(|r| !ss.have || r.measured_ms > ss.taken_ms);
         if let Some(r) = new {
-            let around = own_at(st, ns, r.measured_ms);
+            let around = own_at(st, ss, r.measured_ms);
             let mut own_low = [0u32; 3];
             let mut own_high = [0u32; 3];
-            for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
+            for ((pc, p), ps) in pcfg.iter().zip(points).zip(psites.iter_mut()) {
                 if !is_beneath(ncfg, usize::from(pc.node), i) {
                     continue;
                 }
@@ -84,8 +88,8 @@ pub(crate) fn site_headroom(
                     if let (Some(ol), Some(oh), Some(l), Some(h)) = (
                         own_low.get_mut(ph),
                         own_high.get_mut(ph),
-                        p.site_low_ma.get(ph),
-                        p.site_high_ma.get(ph),
+                        ps.low_ma.get(ph),
+                        ps.high_ma.get(ph),
                     ) {
                         *ol = ol.saturating_add(*l);
                         *oh = oh.saturating_add(*h);
@@ -93,41 +97,43 @@ pub(crate) fn site_headroom(
                 }
                 // The next window starts now.
                 let now_draw = if p.w.has_meas { p.w.measured } else { [0; 3] };
-                p.site_low_ma = now_draw;
-                p.site_high_ma = now_draw;
+                ps.low_ma = now_draw;
+                ps.high_ma = now_draw;
             }
             if let Some((low, high)) = around {
                 own_low = low;
                 own_high = high;
             }
-            if let Some(ns) = nodes.get_mut(i) {
-                ns.site_have = true;
-                ns.site_taken_ms = r.measured_ms;
+            if let Some(ss) = nsites.get_mut(i) {
+                ss.have = true;
+                ss.taken_ms = r.measured_ms;
                 for ph in 0..3usize {
                     let load = r.load_ma.get(ph).copied().unwrap_or(u32::MAX);
                     let upper = load.saturating_sub(own_low.get(ph).copied().unwrap_or(0));
                     let lower = load.saturating_sub(own_high.get(ph).copied().unwrap_or(0));
-                    if let Some(u) = ns.site_upper.get_mut(ph) {
+                    if let Some(u) = ss.upper.get_mut(ph) {
                         *u = upper;
                     }
-                    site_estimate(st, ns, ph, lower);
+                    site_estimate(st, ss, ph, lower);
                 }
             }
         }
-        let Some(ns) = nodes.get_mut(i) else { continue };
+        let (Some(ns), Some(ss)) = (nodes.get_mut(i), nsites.get_mut(i)) else {
+            continue;
+        };
         for ph in 0..3usize {
             let bit = 1u8 << ph;
-            let since = ns.site_fall_since.get(ph).copied().unwrap_or_default();
-            if ns.site_fall & bit != 0 && st.passed(since, t.site_meter_hold_ms) {
-                ns.site_fall &= !bit;
-                if let (Some(o), Some(m)) = (ns.site_other.get_mut(ph), ns.site_fall_max.get(ph)) {
+            let since = ss.fall_since.get(ph).copied().unwrap_or_default();
+            if ss.fall & bit != 0 && st.passed(since, t.site_meter_hold_ms) {
+                ss.fall &= !bit;
+                if let (Some(o), Some(m)) = (ss.other.get_mut(ph), ss.fall_max.get(ph)) {
                     *o = *m;
                 }
             }
         }
-        if reading.is_some() && ns.site_have {
+        if reading.is_some() && ss.have {
             let margin = g.thresholds.site_margin_ma;
-            let others = ns.site_other_ma();
+            let others = ss.other_ma();
             for ((l, r), (cfg_l, other)) in ns
                 .lim
                 .iter_mut()
@@ -157,22 +163,22 @@ pub(crate) fn site_headroom(
 
 /// Applies one new estimate of the other consumers' load on phase `ph` (LB-14): a rise at once,
 /// a fall only after the hold time.
-fn site_estimate(st: &StationState, ns: &mut NodeState, ph: usize, est: u32) {
+fn site_estimate(st: &StationState, ss: &mut NodeSite, ph: usize, est: u32) {
     let bit = 1u8 << ph;
     let (Some(other), Some(max), Some(since)) = (
-        ns.site_other.get_mut(ph),
-        ns.site_fall_max.get_mut(ph),
-        ns.site_fall_since.get_mut(ph),
+        ss.other.get_mut(ph),
+        ss.fall_max.get_mut(ph),
+        ss.fall_since.get_mut(ph),
     ) else {
         return;
     };
     if est >= *other {
         *other = est;
-        ns.site_fall &= !bit;
-    } else if ns.site_fall & bit != 0 {
+        ss.fall &= !bit;
+    } else if ss.fall & bit != 0 {
         *max = (*max).max(est);
     } else {
-        ns.site_fall |= bit;
+        ss.fall |= bit;
         *since = st.now;
         *max = est;
     }
@@ -180,7 +186,7 @@ fn site_estimate(st: &StationState, ns: &mut NodeState, ph: usize, est: u32) {
 
 /// Records this step's own currents (the sum per phase of the points beneath metered node `i`;
 /// a point without a measurement counts 0) into the node's history of `slot_ms` slots.
-fn record(cx: &Ctx<'_>, points: &[PointState], nodes: &mut [NodeState], i: usize, slot_ms: u32) {
+fn record(cx: &Ctx<'_>, points: &[PointState], nsites: &mut [NodeSite], i: usize, slot_ms: u32) {
     let Ctx { st, pcfg, ncfg, .. } = *cx;
     let mut own = [0u32; 3];
     for (pc, p) in pcfg.iter().zip(points) {
@@ -190,25 +196,21 @@ fn record(cx: &Ctx<'_>, points: &[PointState], nodes: &mut [NodeState], i: usize
             }
         }
     }
-    let Some(ns) = nodes.get_mut(i) else { return };
-    let head = usize::from(ns.site_head) % SITE_SLOTS;
-    let fresh_slot = ns.site_len == 0
-        || ns
-            .site_ring
-            .get(head)
-            .is_none_or(|s| st.passed(s.at, slot_ms));
+    let Some(ss) = nsites.get_mut(i) else { return };
+    let head = usize::from(ss.head) % SITE_SLOTS;
+    let fresh_slot = ss.len == 0 || ss.ring.get(head).is_none_or(|s| st.passed(s.at, slot_ms));
     if fresh_slot {
         let next = head.saturating_add(1) % SITE_SLOTS;
-        if let Some(slot) = ns.site_ring.get_mut(next) {
+        if let Some(slot) = ss.ring.get_mut(next) {
             *slot = SiteSlot {
                 at: st.now,
                 low: own,
                 high: own,
             };
         }
-        ns.site_head = u8::try_from(next).unwrap_or(0);
-        ns.site_len = ns.site_len.saturating_add(1).min(SITE_SLOTS_U8);
-    } else if let Some(slot) = ns.site_ring.get_mut(head) {
+        ss.head = u8::try_from(next).unwrap_or(0);
+        ss.len = ss.len.saturating_add(1).min(SITE_SLOTS_U8);
+    } else if let Some(slot) = ss.ring.get_mut(head) {
         for ((l, h), o) in slot.low.iter_mut().zip(slot.high.iter_mut()).zip(own) {
             *l = (*l).min(o);
             *h = (*h).max(o);
@@ -219,12 +221,12 @@ fn record(cx: &Ctx<'_>, points: &[PointState], nodes: &mut [NodeState], i: usize
 /// The lowest and highest own currents per phase around `measured_ms`: over the slot that holds
 /// that instant and the next (the samples on either side of it), or `None` if the history does
 /// not reach back that far.
-fn own_at(st: &StationState, ns: &NodeState, measured_ms: u64) -> Option<([u32; 3], [u32; 3])> {
-    let head = usize::from(ns.site_head) % SITE_SLOTS;
+fn own_at(st: &StationState, ss: &NodeSite, measured_ms: u64) -> Option<([u32; 3], [u32; 3])> {
+    let head = usize::from(ss.head) % SITE_SLOTS;
     let mut newer: Option<&SiteSlot> = None;
-    for back in 0..usize::from(ns.site_len) {
+    for back in 0..usize::from(ss.len) {
         let idx = head.saturating_add(SITE_SLOTS).saturating_sub(back) % SITE_SLOTS;
-        let slot = ns.site_ring.get(idx)?;
+        let slot = ss.ring.get(idx)?;
         if st.at(slot.at) <= measured_ms {
             let mut low = slot.low;
             let mut high = slot.high;

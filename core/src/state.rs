@@ -202,9 +202,6 @@ pub struct PointState {
     pub(crate) last_error: LastError,
     pub(crate) session_id: u32,
     pub(crate) sess_since: Stamp,
-    /// Lowest and highest current per supply phase since the last site-meter reading (LB-14).
-    pub(crate) site_low_ma: [u32; 3],
-    pub(crate) site_high_ma: [u32; 3],
     pub(crate) run: Run,
     pub(crate) bits: u64,
     pub(crate) phase_mode: u8,
@@ -242,8 +239,6 @@ impl PointState {
             last_error: LastError::None,
             session_id: 0,
             sess_since: Stamp(0),
-            site_low_ma: [0; 3],
-            site_high_ma: [0; 3],
             run: Run::Idle,
             bits: 0,
             phase_mode: THREE,
@@ -356,22 +351,6 @@ pub struct NodeState {
     pub(crate) cnt: [u32; 3],
     /// Depth in the tree (0: the root), written every step (tree.rs).
     pub(crate) depth: u8,
-    /// Site meter (LB-14): `measured_ms` of the last reading taken, whether one was taken.
-    pub(crate) site_taken_ms: u64,
-    pub(crate) site_have: bool,
-    /// Other consumers' load per phase: the held lower bound (reading less the highest current
-    /// of the points since the previous reading), and the latest upper bound (reading less
-    /// their lowest current). The headroom counts the larger.
-    pub(crate) site_other: [u32; 3],
-    pub(crate) site_upper: [u32; 3],
-    /// A lower estimate waiting for the hold time: since when, and the highest estimate since.
-    pub(crate) site_fall: u8,
-    pub(crate) site_fall_since: [Stamp; 3],
-    pub(crate) site_fall_max: [u32; 3],
-    /// The history ring (newest at `site_head`) and how many slots hold data.
-    pub(crate) site_ring: [SiteSlot; SITE_SLOTS],
-    pub(crate) site_head: u8,
-    pub(crate) site_len: u8,
 }
 
 impl NodeState {
@@ -387,30 +366,7 @@ impl NodeState {
             sum_vip: [0; 3],
             cnt: [0; 3],
             depth: 0,
-            site_taken_ms: 0,
-            site_have: false,
-            site_other: [0; 3],
-            site_upper: [0; 3],
-            site_fall: 0,
-            site_fall_since: [Stamp(0); 3],
-            site_fall_max: [0; 3],
-            site_ring: [SiteSlot {
-                at: Stamp(0),
-                low: [0; 3],
-                high: [0; 3],
-            }; SITE_SLOTS],
-            site_head: 0,
-            site_len: 0,
         }
-    }
-
-    /// Other consumers' load per phase applied by the site meter (LB-14), mA.
-    pub fn site_other_ma(&self) -> [u32; 3] {
-        let mut out = self.site_other;
-        for (o, u) in out.iter_mut().zip(self.site_upper) {
-            *o = (*o).max(u);
-        }
-        out
     }
 
     /// Effective limit per phase in the last step (mA): configured, set point, fallback or
@@ -420,11 +376,88 @@ impl NodeState {
     }
 
     pub(crate) fn shift(&mut self, d: u32) {
+        for s in self.over_since.iter_mut() {
+            s.shift(d);
+        }
+    }
+}
+
+/// A point's LB-14 memory: its lowest and highest current per supply phase since the last
+/// site-meter reading. Needed (one per point) only when a node has a site meter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PointSite {
+    pub(crate) low_ma: [u32; 3],
+    pub(crate) high_ma: [u32; 3],
+}
+
+impl PointSite {
+    /// A fresh record.
+    pub const fn new() -> Self {
+        PointSite {
+            low_ma: [0; 3],
+            high_ma: [0; 3],
+        }
+    }
+}
+
+/// A node's LB-14 memory: the readings taken, the estimates of the other consumers' load and
+/// the history of the points' own currents. Needed (one per node) only when a node has a site
+/// meter; used only at the metered ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NodeSite {
+    /// `measured_ms` of the last reading taken, whether one was taken.
+    pub(crate) taken_ms: u64,
+    pub(crate) have: bool,
+    /// Other consumers' load per phase: the held lower bound (reading less the highest current
+    /// of the points since the previous reading), and the latest upper bound (reading less
+    /// their lowest current). The headroom counts the larger.
+    pub(crate) other: [u32; 3],
+    pub(crate) upper: [u32; 3],
+    /// A lower estimate waiting for the hold time: since when, and the highest estimate since.
+    pub(crate) fall: u8,
+    pub(crate) fall_since: [Stamp; 3],
+    pub(crate) fall_max: [u32; 3],
+    /// The history ring (newest at `head`) and how many slots hold data.
+    pub(crate) ring: [SiteSlot; SITE_SLOTS],
+    pub(crate) head: u8,
+    pub(crate) len: u8,
+}
+
+impl NodeSite {
+    /// A fresh record.
+    pub const fn new() -> Self {
+        NodeSite {
+            taken_ms: 0,
+            have: false,
+            other: [0; 3],
+            upper: [0; 3],
+            fall: 0,
+            fall_since: [Stamp(0); 3],
+            fall_max: [0; 3],
+            ring: [SiteSlot {
+                at: Stamp(0),
+                low: [0; 3],
+                high: [0; 3],
+            }; SITE_SLOTS],
+            head: 0,
+            len: 0,
+        }
+    }
+
+    /// Other consumers' load per phase applied by the site meter (LB-14), mA.
+    pub fn other_ma(&self) -> [u32; 3] {
+        let mut out = self.other;
+        for (o, u) in out.iter_mut().zip(self.upper) {
+            *o = (*o).max(u);
+        }
+        out
+    }
+
+    pub(crate) fn shift(&mut self, d: u32) {
         for s in self
-            .over_since
+            .fall_since
             .iter_mut()
-            .chain(self.site_fall_since.iter_mut())
-            .chain(self.site_ring.iter_mut().map(|slot| &mut slot.at))
+            .chain(self.ring.iter_mut().map(|slot| &mut slot.at))
         {
             s.shift(d);
         }

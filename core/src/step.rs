@@ -29,7 +29,7 @@ use crate::overload::{count_on, counts, node_overload};
 use crate::point::prepare_point;
 use crate::shed::{select, start_hold};
 use crate::site::site_headroom;
-use crate::state::{NO_CAND, NodeState, PointState, Run, StationState, bits};
+use crate::state::{NO_CAND, NodeSite, NodeState, PointSite, PointState, Run, StationState, bits};
 use crate::tree::{add_own, sum_up};
 use crate::types::{AllocReason, PointFlags, StationErrors};
 
@@ -42,6 +42,28 @@ pub struct State<'a> {
     pub points: &'a mut [PointState],
     /// One per node.
     pub nodes: &'a mut [NodeState],
+    /// LB-14 memory: one per point and one per node when a node has a site meter, else unused
+    /// (empty slices do: [`SiteState::none`]).
+    pub site: SiteState<'a>,
+}
+
+/// The site-meter memory of a [`State`] (LB-14).
+#[derive(Debug)]
+pub struct SiteState<'a> {
+    /// One per point.
+    pub points: &'a mut [PointSite],
+    /// One per node.
+    pub nodes: &'a mut [NodeSite],
+}
+
+impl SiteState<'_> {
+    /// Empty: for a configuration without a site meter.
+    pub fn none() -> Self {
+        SiteState {
+            points: &mut [],
+            nodes: &mut [],
+        }
+    }
 }
 
 /// Where the step writes its outputs: caller-owned memory.
@@ -126,6 +148,11 @@ pub fn step(
     check_len("outputs.points", out.points.len(), pcfg.len())?;
     check_len("state.nodes", state.nodes.len(), ncfg.len())?;
     check_len("inputs.nodes", inputs.nodes.len(), ncfg.len())?;
+    let site = state.site;
+    if ncfg.iter().any(|n| n.site_meter) {
+        check_len("state.site.points", site.points.len(), pcfg.len())?;
+        check_len("state.site.nodes", site.nodes.len(), ncfg.len())?;
+    }
     let g = cfg.general;
     let st = state.station;
     let points = state.points;
@@ -156,6 +183,7 @@ pub fn step(
     if shift > 0 {
         points.iter_mut().for_each(|p| p.shift(shift));
         nodes.iter_mut().for_each(|n| n.shift(shift));
+        site.nodes.iter_mut().for_each(|n| n.shift(shift));
     }
     st.max_now_ms = now_ms;
     st.now = st.stamp(now_ms);
@@ -227,7 +255,15 @@ pub fn step(
     if any_closed && dt > u64::from(t.sample_period_ms) {
         errors |= StationErrors::GAP_WHILE_CLOSED;
     }
-    site_headroom(&cx, points, nodes, inputs.nodes, &mut errors);
+    site_headroom(
+        &cx,
+        points,
+        nodes,
+        site.points,
+        site.nodes,
+        inputs.nodes,
+        &mut errors,
+    );
     node_overload(&cx, points, nodes, &mut errors);
 
     // Points that ran and may no longer: stop them (graceful or immediate, decided below).
@@ -277,8 +313,8 @@ pub fn step(
             deadline = deadline.min(expiry.saturating_add(1));
         }
     }
-    for (nc, (ns, ni)) in ncfg.iter().zip(nodes.iter().zip(inputs.nodes)) {
-        deadline = deadline.min(node_deadline(g, st, nc, ns, ni, now_ms));
+    for (i, (nc, (ns, ni))) in ncfg.iter().zip(nodes.iter().zip(inputs.nodes)).enumerate() {
+        deadline = deadline.min(node_deadline(g, st, nc, ns, site.nodes.get(i), ni, now_ms));
     }
     if let Some(interval) = g.rotation_interval_ms {
         let due = st.at(st.last_rotation).saturating_add(u64::from(interval));
@@ -513,6 +549,7 @@ fn node_deadline(
     st: &StationState,
     nc: &NodeConfig,
     ns: &NodeState,
+    ss: Option<&NodeSite>,
     ni: &NodeInputs,
     now_ms: u64,
 ) -> u64 {
@@ -522,8 +559,8 @@ fn node_deadline(
             d = d.min(st.at(*s).saturating_add(u64::from(g.timers.ev_response_ms)));
         }
     }
-    for (ph, s) in ns.site_fall_since.iter().enumerate() {
-        if ns.site_fall & (1 << ph) != 0 {
+    for (ph, s) in ss.iter().flat_map(|ss| ss.fall_since.iter().enumerate()) {
+        if ss.is_some_and(|ss| ss.fall & (1 << ph) != 0) {
             d = d.min(
                 st.at(*s)
                     .saturating_add(u64::from(g.timers.site_meter_hold_ms)),

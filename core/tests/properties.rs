@@ -28,8 +28,8 @@ use loadpilot_core::{
     Commands, Config, Input1Function, Input2Function, InputConfig, Inputs, Location, NodeConfig,
     NodeInputs, NodeKind, NodeState, Outputs, Phase, PhaseCount, PilotOutput, PointConfig,
     PointFlags, PointInputs, PointOutput, PointState, Polarity, ProductFamily, RawConfig, SetPoint,
-    ShedPriority, SocketType, State, StationInputs, StationOutput, StationState, Thresholds,
-    Timers, VehicleState, step,
+    ShedPriority, SiteState, SocketType, State, StationInputs, StationOutput, StationState,
+    Thresholds, Timers, VehicleState, step,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestCaseError, TestRunner};
@@ -1218,6 +1218,7 @@ impl Sim {
                     station: &mut self.station,
                     points: &mut self.points,
                     nodes: &mut self.nodes,
+                    site: SiteState::none(),
                 },
                 &inputs,
                 now,
@@ -1233,6 +1234,7 @@ impl Sim {
                     station: &mut station2,
                     points: &mut points2,
                     nodes: &mut nodes2,
+                    site: SiteState::none(),
                 },
                 &inputs,
                 now,

@@ -116,13 +116,13 @@ fn lb14_site_load_rise_applies_in_the_step_the_reading_arrives() {
     s.plug(0).plug(1).at(30_190);
     // 64 − 10 − 2 = 52 A shared by two.
     s.expect_alloc(0, 26_000).expect_alloc(1, 26_000);
-    assert_eq!(s.ctl().node_states()[0].site_other_ma(), [10_000; 3]);
+    assert_eq!(s.ctl().node_sites()[0].other_ma(), [10_000; 3]);
     assert_eq!(s.site_input(0).map(|r| r.measured_ms), Some(29_000));
     s.step();
     assert_eq!(s.now(), 30_200);
     assert_eq!(s.site_input(0).map(|r| r.measured_ms), Some(30_000));
     let ns = s.ctl().node_states()[0];
-    assert_eq!(ns.site_other_ma(), [30_000; 3]);
+    assert_eq!(s.ctl().node_sites()[0].other_ma(), [30_000; 3]);
     assert_eq!(ns.limit_ma(), [32_000; 3]);
     s.expect_alloc(0, 16_000).expect_alloc(1, 16_000);
     s.expect_reason_at(0, AllocReason::NodeLimit, 0);
@@ -176,7 +176,7 @@ fn lb14_short_dip_starts_nothing_long_dip_after_the_hold_time() {
     let mut s = Scenario::new(metered::<2>(64_000));
     s.site_meter(0, 1_000, |_| 200, dip(60_000, 90_000));
     s.plug(0).plug(1).at(85_000);
-    assert_eq!(s.ctl().node_states()[0].site_other_ma(), [40_000; 3]);
+    assert_eq!(s.ctl().node_sites()[0].other_ma(), [40_000; 3]);
 
     let mut s = Scenario::new(metered::<2>(64_000));
     s.site_meter(0, 1_000, |_| 200, dip(60_000, 400_000));
@@ -185,7 +185,7 @@ fn lb14_short_dip_starts_nothing_long_dip_after_the_hold_time() {
     let t = s.until(200_000, |s| s.point(1).allocation_ma > 0);
     assert_eq!(t, 120_200);
     s.expect_alloc(1, 26_000);
-    assert_eq!(s.ctl().node_states()[0].site_other_ma(), [10_000; 3]);
+    assert_eq!(s.ctl().node_sites()[0].other_ma(), [10_000; 3]);
 }
 
 /// The highest true other load (any phase) over `from..=to`, sampled every second.
@@ -321,7 +321,7 @@ fn lb14_meter_back_gives_normal_headroom_without_overshoot() {
     s.expect_error(StationErrors::SITE_METER_LOST, false);
     let ns = s.ctl().node_states()[0];
     // 20 A of other load (the reading less point 1's 21 A), margin 2 A.
-    assert_eq!(ns.site_other_ma(), [20_000; 3]);
+    assert_eq!(s.ctl().node_sites()[0].other_ma(), [20_000; 3]);
     assert_eq!(ns.limit_ma(), [42_000; 3]);
     // Point 1's last rise is long past: it takes its ceiling at once; point 0 is in its pause.
     s.expect_alloc(0, 0).expect_alloc(1, 32_000);
@@ -886,8 +886,9 @@ fn seen(k: usize) {
 /// Runs one case through the slice API; the first broken rule as an error.
 fn run_case(c: &Case) -> Result<(), String> {
     use loadpilot_core::{
-        Inputs, NodeInputs, NodeState, Outputs, PhaseCount, PointInputs, PointOutput, PointState,
-        SiteReading, State, StationInputs, StationOutput, StationState, VehicleState, step,
+        Inputs, NodeInputs, NodeSite, NodeState, Outputs, PhaseCount, PointInputs, PointOutput,
+        PointSite, PointState, SiteReading, SiteState, State, StationInputs, StationOutput,
+        StationState, VehicleState, step,
     };
     let cfg = Config::new(c.raw()).map_err(|e| format!("invalid configuration: {e}"))?;
     let raw = cfg.raw();
@@ -915,6 +916,8 @@ fn run_case(c: &Case) -> Result<(), String> {
     let mut station = StationState::new();
     let mut points = vec![PointState::new(); np];
     let mut nodes = vec![NodeState::new(); nn];
+    let mut point_sites = vec![PointSite::new(); np];
+    let mut node_sites = vec![NodeSite::new(); nn];
     let mut so = StationOutput::default();
     let mut out = vec![PointOutput::default(); np];
     let mut pin = vec![PointInputs::default(); np];
@@ -998,6 +1001,10 @@ fn run_case(c: &Case) -> Result<(), String> {
             station: &mut station,
             points: &mut points,
             nodes: &mut nodes,
+            site: SiteState {
+                points: &mut point_sites,
+                nodes: &mut node_sites,
+            },
         };
         let inputs = Inputs {
             station: StationInputs::default(),
@@ -1033,7 +1040,7 @@ fn run_case(c: &Case) -> Result<(), String> {
                 seen(1);
             }
             for n in 0..nn {
-                let other = nodes[n].site_other_ma();
+                let other = node_sites[n].other_ma();
                 let m = if n == metered { margin } else { 0 };
                 for ph in 0..3 {
                     let sum: u32 = beneath[n].iter().map(|&i| count(&out[i], ph)).sum();
@@ -1159,4 +1166,66 @@ fn lb14_lb1_lb6_random_site_traces() {
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+/// LB-14 memory through the slice API: a configuration with a site meter needs one `PointSite`
+/// per point and one `NodeSite` per node, and a step without them is refused (naming the slice)
+/// with nothing changed; without a site meter, empty slices do.
+#[test]
+fn lb14_site_memory_is_required_only_with_a_site_meter() {
+    use loadpilot_core::{
+        Inputs, NodeInputs, NodeSite, NodeState, Outputs, PointInputs, PointOutput, PointSite,
+        PointState, SiteState, State, StationInputs, StationOutput, StationState, StepError, step,
+    };
+    let run = |metered: bool, sites: bool| {
+        let mut raw = loadpilot_core::two_point_station(32_000);
+        raw.nodes[0].site_meter = metered;
+        let cfg = Config::new(raw).unwrap();
+        let mut station = StationState::new();
+        let mut points = [PointState::new(); 2];
+        let mut nodes = [NodeState::new(); 1];
+        let (mut ps, mut ns) = ([PointSite::new(); 2], [NodeSite::new(); 1]);
+        let (mut so, mut out) = (StationOutput::default(), [PointOutput::default(); 2]);
+        let (pin, nin) = ([PointInputs::default(); 2], [NodeInputs::default(); 1]);
+        let site = if sites {
+            SiteState {
+                points: &mut ps,
+                nodes: &mut ns,
+            }
+        } else {
+            SiteState::none()
+        };
+        let r = step(
+            &cfg.view(),
+            State {
+                station: &mut station,
+                points: &mut points,
+                nodes: &mut nodes,
+                site,
+            },
+            &Inputs {
+                station: StationInputs::default(),
+                points: &pin,
+                nodes: &nin,
+            },
+            1_000,
+            Outputs {
+                station: &mut so,
+                points: &mut out,
+            },
+        );
+        (r, station.max_now_ms())
+    };
+    assert_eq!(run(false, false), (Ok(()), 1_000));
+    assert_eq!(run(true, true), (Ok(()), 1_000));
+    let (r, now) = run(true, false);
+    assert_eq!(
+        r,
+        Err(StepError::Length {
+            what: "state.site.points",
+            len: 0,
+            expected: 2
+        })
+    );
+    assert_eq!(now, 0, "a refused step changes nothing");
 }

@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! Header | PointConfig × P | NodeConfig × N | PointState × P | NodeState × N
-//!        | PointInputs × P | NodeInputs × N | PointOutput × P
+//!        | PointSite × P | NodeSite × N | PointInputs × P | NodeInputs × N | PointOutput × P
 //! ```
 //!
 //! The header holds core's validated `Config`, whose point and node lists are `InMemory`
@@ -23,8 +23,8 @@ use core::ptr::{NonNull, addr_of, addr_of_mut};
 
 use loadpilot_core::config::{MAX_NODES, MAX_POINTS};
 use loadpilot_core::{
-    Config, NodeConfig, NodeInputs, NodeState, PointConfig, PointInputs, PointOutput, PointState,
-    StationOutput, StationState,
+    Config, NodeConfig, NodeInputs, NodeSite, NodeState, PointConfig, PointInputs, PointOutput,
+    PointSite, PointState, StationOutput, StationState,
 };
 
 use crate::config::{lp_config, node_config, point_config, raw_config};
@@ -66,6 +66,8 @@ pub(crate) struct Layout {
     pub node_config: usize,
     pub point_state: usize,
     pub node_state: usize,
+    pub point_site: usize,
+    pub node_site: usize,
     pub point_inputs: usize,
     pub node_inputs: usize,
     pub point_output: usize,
@@ -88,6 +90,10 @@ impl Layout {
         let node_config = place(align_of::<NodeConfig>(), size_of::<NodeConfig>(), nodes)?;
         let point_state = place(align_of::<PointState>(), size_of::<PointState>(), points)?;
         let node_state = place(align_of::<NodeState>(), size_of::<NodeState>(), nodes)?;
+        // The site-meter memory (LB-14) is placed whatever the configuration: the size is
+        // known before the configuration is.
+        let point_site = place(align_of::<PointSite>(), size_of::<PointSite>(), points)?;
+        let node_site = place(align_of::<NodeSite>(), size_of::<NodeSite>(), nodes)?;
         let point_inputs = place(align_of::<PointInputs>(), size_of::<PointInputs>(), points)?;
         let node_inputs = place(align_of::<NodeInputs>(), size_of::<NodeInputs>(), nodes)?;
         let point_output = place(align_of::<PointOutput>(), size_of::<PointOutput>(), points)?;
@@ -98,6 +104,8 @@ impl Layout {
             node_config,
             point_state,
             node_state,
+            point_site,
+            node_site,
             point_inputs,
             node_inputs,
             point_output,
@@ -118,7 +126,10 @@ const ALIGN: usize = max(
     ),
     max(
         max(align_of::<NodeState>(), align_of::<PointInputs>()),
-        max(align_of::<NodeInputs>(), align_of::<PointOutput>()),
+        max(
+            max(align_of::<NodeInputs>(), align_of::<PointOutput>()),
+            max(align_of::<PointSite>(), align_of::<NodeSite>()),
+        ),
     ),
 );
 
@@ -141,6 +152,8 @@ pub(crate) struct Parts<'a> {
     pub header: &'a mut Header,
     pub point_state: &'a mut [PointState],
     pub node_state: &'a mut [NodeState],
+    pub point_site: &'a mut [PointSite],
+    pub node_site: &'a mut [NodeSite],
     pub point_inputs: &'a mut [PointInputs],
     pub node_inputs: &'a mut [NodeInputs],
     pub point_output: &'a mut [PointOutput],
@@ -181,6 +194,8 @@ pub(crate) unsafe fn parts<'a>(ctl: *mut lp_controller) -> Result<Parts<'a>, lp_
             header,
             point_state: slice_at(mem, l.point_state, l.points),
             node_state: slice_at(mem, l.node_state, l.nodes),
+            point_site: slice_at(mem, l.point_site, l.points),
+            node_site: slice_at(mem, l.node_site, l.nodes),
             point_inputs: slice_at(mem, l.point_inputs, l.points),
             node_inputs: slice_at(mem, l.node_inputs, l.nodes),
             point_output: slice_at(mem, l.point_output, l.points),
@@ -454,6 +469,8 @@ unsafe fn init(
     unsafe {
         fill(mem, l.point_state, points, PointState::new());
         fill(mem, l.node_state, nodes, NodeState::new());
+        fill(mem, l.point_site, points, PointSite::new());
+        fill(mem, l.node_site, nodes, NodeSite::new());
         fill(mem, l.point_inputs, points, PointInputs::default());
         fill(mem, l.node_inputs, nodes, NodeInputs::default());
         fill(mem, l.point_output, points, PointOutput::default());
@@ -485,6 +502,8 @@ pub unsafe extern "C" fn lp_controller_reset(controller: *mut lp_controller) -> 
         };
         p.point_state.fill(PointState::new());
         p.node_state.fill(NodeState::new());
+        p.point_site.fill(PointSite::new());
+        p.node_site.fill(NodeSite::new());
         p.point_inputs.fill(PointInputs::default());
         p.node_inputs.fill(NodeInputs::default());
         p.point_output.fill(PointOutput::default());
@@ -550,6 +569,8 @@ mod tests {
                 (l.node_config, align_of::<NodeConfig>()),
                 (l.point_state, align_of::<PointState>()),
                 (l.node_state, align_of::<NodeState>()),
+                (l.point_site, align_of::<PointSite>()),
+                (l.node_site, align_of::<NodeSite>()),
                 (l.point_inputs, align_of::<PointInputs>()),
                 (l.node_inputs, align_of::<NodeInputs>()),
                 (l.point_output, align_of::<PointOutput>()),

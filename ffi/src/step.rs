@@ -9,7 +9,7 @@ use core::ptr::addr_of_mut;
 
 use loadpilot_core::{
     Badge, CpReading, Inputs, NodeInputs, Outputs, PointInputs, PointOutput, SetPoint, SiteReading,
-    State, StationInputs, step,
+    SiteState, State, StationInputs, step,
 };
 
 use crate::controller::{lp_controller, parts};
@@ -383,6 +383,10 @@ unsafe fn step_impl(
         station: &mut h.station,
         points: p.point_state,
         nodes: p.node_state,
+        site: SiteState {
+            points: p.point_site,
+            nodes: p.node_site,
+        },
     };
     let core_inputs = Inputs {
         station: StationInputs {

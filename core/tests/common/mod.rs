@@ -357,7 +357,7 @@ impl<const P: usize, const N: usize> Scenario<P, N> {
             _ => return,
         };
         let (margin, limit) = (raw.thresholds.site_margin_ma, raw.nodes[n].limit_ma);
-        let core = self.ctl.node_states()[n].site_other_ma();
+        let core = self.ctl.node_sites()[n].other_ma();
         let truth = (g.other)(r.measured_ms);
         let steady = (self.beneath[n].iter()).all(|&i| self.drawn[i].1 <= r.measured_ms);
         for ph in 0..3 {

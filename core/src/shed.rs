@@ -18,7 +18,9 @@
 //! in `step.rs`).
 
 use crate::balance::{add_on_constraints, for_each_ancestor, phases};
-use crate::config::{General, NodeConfig, PointConfig, ShedPriority, is_beneath, start_threshold};
+use crate::config::{
+    General, MAX_POINTS, NodeConfig, PointConfig, ShedPriority, is_beneath, start_threshold,
+};
 use crate::io::NO_NODE;
 use crate::state::{NodeState, PointState, Run, Stamp, bits};
 use crate::step::Ctx;
@@ -219,30 +221,293 @@ fn shed_before(cx: &Ctx<'_>, a: &PointState, ia: usize, b: &PointState, ib: usiz
     ia > ib
 }
 
+/// Step 2 of the module doc: while some constraint is short, sheds the point the shedding order
+/// sheds first among those loading it.
+///
+/// A constraint that fits stays fit here (minimums only go down), and the first short one stays
+/// the first until it fits, so each constraint is taken once, in node then phase order: its
+/// eligible points go into a heap (in the order slots) and are shed from the top until it fits.
+/// A point shed for an earlier constraint no longer counts for a later one, which may fit by the
+/// time it is reached. O(nodes) when nothing is short; otherwise, per short constraint, one pass
+/// over the points, O(eligible) to build the heap and O(log N) per shed.
 fn shed_until_fit(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
-    let Ctx { st, pcfg, ncfg, .. } = *cx;
-    let mut guard = points.len().saturating_add(1);
-    while guard > 0 {
-        guard = guard.saturating_sub(1);
-        let Some((node, ph)) = short_constraint(nodes) else {
-            return;
-        };
-        let victim = next_to_shed(cx, points, node, |p| p.w.in_s && p.w.mask & (1 << ph) != 0);
-        let Some(v) = victim else { return };
-        let (Some(pc), Some(p)) = (pcfg.get(v), points.get_mut(v)) else {
-            return;
-        };
-        p.w.in_s = false;
-        p.w.tried = true;
-        add_min(ncfg, nodes, pc, p, true);
-        p.w.reason = AllocReason::Shed;
-        p.w.node = u16::try_from(node).unwrap_or(NO_NODE);
-        if p.run == Run::Running {
-            p.run = Run::Waiting;
-            p.since = st.now;
-            p.put(bits::STOPPED | bits::SHED, true);
+    let Some(short) = short_constraint(nodes) else {
+        return;
+    };
+    let count = cx.pcfg.len().min(points.len());
+    if count <= SCAN_POINTS || count > HEAP_POINTS {
+        // A few points: a scan per victim costs less than keys and a heap. Too many for the
+        // slot key (not for a validated configuration, MAX_POINTS): the same, slowly.
+        shed_by_scan(cx, points, nodes, short);
+        return;
+    }
+    match cx.g.shed_priority {
+        // The slot key is exact: its integer order is the shedding order.
+        ShedPriority::ChargeDuration => shed_by_heap(cx, points, nodes, short.0, |_, a, b| a < b),
+        ShedPriority::EnergyDelivered => {
+            shed_by_heap(cx, points, nodes, short.0, |points, a, b| {
+                if a >> INDEX_BITS != b >> INDEX_BITS {
+                    return a < b;
+                }
+                // Equal whole mWh (or both capped): the full order decides.
+                let (ia, ib) = (key_index(a), key_index(b));
+                match (points.get(ia), points.get(ib)) {
+                    (Some(pa), Some(pb)) => shed_before(cx, pa, ia, pb, ib),
+                    _ => a < b,
+                }
+            });
         }
     }
+}
+
+/// `shed_until_fit` one victim at a time, each found by a scan of every point: O(sheds × N).
+/// `short` is the first short constraint. Ends, since each round sheds a selected point.
+fn shed_by_scan(
+    cx: &Ctx<'_>,
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+    mut short: (usize, usize),
+) {
+    loop {
+        let (node, ph) = short;
+        let victim = next_to_shed(cx, points, node, |p| p.w.in_s && p.w.mask & (1 << ph) != 0);
+        let Some(v) = victim else { return };
+        if !shed_one(cx, points, nodes, v, node) {
+            return;
+        }
+        let Some(next) = short_constraint(nodes) else {
+            return;
+        };
+        short = next;
+    }
+}
+
+/// `shed_until_fit` with a heap per short constraint, from node `first` (the first short one)
+/// on. `first_of(points, a, b)`: whether the point of slot key `a` is shed before that of `b`.
+fn shed_by_heap(
+    cx: &Ctx<'_>,
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+    first: usize,
+    first_of: impl Fn(&[PointState], u64, u64) -> bool + Copy,
+) {
+    let Ctx { pcfg, ncfg, .. } = *cx;
+    let count = pcfg.len().min(points.len());
+    for node in first..nodes.len() {
+        // A validated tree has one root, and every node lies beneath it.
+        let root = ncfg.get(node).is_some_and(|n| n.parent.is_none());
+        for ph in 0..3usize {
+            if !is_short(nodes, node, ph) {
+                continue;
+            }
+            // The eligible points, as a heap whose top is the one shed first.
+            let bit = 1u8 << ph;
+            let mut end = 0usize;
+            for i in 0..count {
+                let (Some(pc), Some(p)) = (pcfg.get(i), points.get(i)) else {
+                    break;
+                };
+                if !p.w.in_s
+                    || p.w.mask & bit == 0
+                    || !(root || is_beneath(ncfg, usize::from(pc.node), node))
+                {
+                    continue;
+                }
+                let key = shed_key(cx, p, i);
+                heap_set(points, end, key);
+                end = end.saturating_add(1);
+            }
+            let mut k = end / 2;
+            while k > 0 {
+                k = k.saturating_sub(1);
+                sift_down(points, k, end, first_of);
+            }
+            while is_short(nodes, node, ph) {
+                if end == 0 {
+                    // Nothing left to shed on the first short constraint: as the one-at-a-time
+                    // search, stop there.
+                    return;
+                }
+                end = end.saturating_sub(1);
+                let top = pop(points, end, first_of);
+                if !shed_one(cx, points, nodes, key_index(top), node) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Whether the selected minimums exceed the limit of constraint (`node`, `ph`).
+fn is_short(nodes: &[NodeState], node: usize, ph: usize) -> bool {
+    nodes.get(node).is_some_and(|n| {
+        let s = n.sum_min.get(ph).copied().unwrap_or(0);
+        n.lim.get(ph).is_some_and(|l| s > *l)
+    })
+}
+
+/// Sheds point `v` on `node`; `false` if there is no such point.
+fn shed_one(
+    cx: &Ctx<'_>,
+    points: &mut [PointState],
+    nodes: &mut [NodeState],
+    v: usize,
+    node: usize,
+) -> bool {
+    let Ctx { st, pcfg, ncfg, .. } = *cx;
+    let (Some(pc), Some(p)) = (pcfg.get(v), points.get_mut(v)) else {
+        return false;
+    };
+    p.w.in_s = false;
+    p.w.tried = true;
+    add_min(ncfg, nodes, pc, p, true);
+    p.w.reason = AllocReason::Shed;
+    p.w.node = u16::try_from(node).unwrap_or(NO_NODE);
+    if p.run == Run::Running {
+        p.run = Run::Waiting;
+        p.since = st.now;
+        p.put(bits::STOPPED | bits::SHED, true);
+    }
+    true
+}
+
+// The shedding heap lives in bits 16..64 of the order slots: `start_waiting`, which calls
+// `shed_until_fit` while it walks its sorted slots, reads only their low 16 bits (the index).
+const HEAP_SHIFT: u32 = 16;
+const SLOT_KEEP: u64 = (1 << HEAP_SHIFT) - 1;
+/// Bits of a slot key that hold the (reversed) point index.
+const INDEX_BITS: u32 = 12;
+const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
+/// Up to this many points, `shed_until_fit` scans for each victim instead of building a heap.
+const SCAN_POINTS: usize = 4;
+/// Points the slot key can tell apart.
+const HEAP_POINTS: usize = 1 << INDEX_BITS;
+/// Bits of a slot key that hold the priority, and the largest priority.
+const PRIO_BITS: u32 = 34;
+const PRIO_MAX: u64 = (1 << PRIO_BITS) - 1;
+const _: () = assert!(MAX_POINTS <= HEAP_POINTS);
+
+/// The shedding order of point `i` as a 48-bit integer, lower shed first: VIP (bit 47), not past
+/// its minimum run (bit 46), the priority (34 bits), the index reversed (12 bits, a higher index
+/// is shed first).
+///
+/// First started: the start less the epoch, which keeps the order of `shed_before`'s starts
+/// (every start is at or after the epoch); a running point's is below 2³², so capping at 2³²
+/// (where "not running" lands) keeps it too. The key is then exactly `shed_before`'s order.
+/// Most energy: only the whole mWh (capped), inverted, so equal keys above the index may still
+/// differ in energy and are compared by `shed_before` (`shed_until_fit`).
+fn shed_key(cx: &Ctx<'_>, p: &PointState, i: usize) -> u64 {
+    let Ctx { g, st, .. } = *cx;
+    let running = p.run == Run::Running;
+    let mature = running && st.passed(p.since, g.timers.min_run_ms);
+    let prio = match g.shed_priority {
+        ShedPriority::ChargeDuration => {
+            let start = if running { st.at(p.since) } else { u64::MAX };
+            start.saturating_sub(st.at(Stamp(0))).min(1 << 32)
+        }
+        // PRIO_MAX is all ones: the XOR is PRIO_MAX − mWh.
+        ShedPriority::EnergyDelivered => PRIO_MAX ^ p.energy.mwh.min(PRIO_MAX),
+    };
+    (u64::from(p.w.vip) << 47)
+        | (u64::from(!mature) << 46)
+        | (prio << INDEX_BITS)
+        | (INDEX_MASK ^ (i as u64 & INDEX_MASK))
+}
+
+/// The point index of a slot key.
+fn key_index(key: u64) -> usize {
+    usize::try_from(INDEX_MASK ^ (key & INDEX_MASK)).unwrap_or(usize::MAX)
+}
+
+#[inline]
+fn heap_at(points: &[PointState], k: usize) -> u64 {
+    points.get(k).map_or(0, |p| p.w.order >> HEAP_SHIFT)
+}
+
+#[inline]
+fn heap_set(points: &mut [PointState], k: usize, key: u64) {
+    if let Some(p) = points.get_mut(k) {
+        p.w.order = (p.w.order & SLOT_KEEP) | (key << HEAP_SHIFT);
+    }
+}
+
+// Heap positions stay below HEAP_POINTS (4096), so the child and parent arithmetic below
+// cannot overflow: it wraps in name only, which keeps the inner loops free of saturation.
+
+/// Moves the key at heap slot `root` down until no child is shed before it (heap of the slots
+/// `..end`, top shed first).
+#[inline]
+fn sift_down(
+    points: &mut [PointState],
+    mut root: usize,
+    end: usize,
+    first_of: impl Fn(&[PointState], u64, u64) -> bool,
+) {
+    // (Lets the compiler drop the bounds checks below.)
+    let end = end.min(points.len());
+    let item = heap_at(points, root);
+    loop {
+        let mut child = (root << 1) | 1;
+        if child >= end {
+            break;
+        }
+        let mut c = heap_at(points, child);
+        let right = child.wrapping_add(1);
+        if right < end {
+            let r = heap_at(points, right);
+            if first_of(points, r, c) {
+                (child, c) = (right, r);
+            }
+        }
+        if !first_of(points, c, item) {
+            break;
+        }
+        heap_set(points, root, c);
+        root = child;
+    }
+    heap_set(points, root, item);
+}
+
+/// Takes the top of the heap of the slots `..=end`, leaving a heap of the slots `..end`. The
+/// hole goes down to a leaf by the child shed first, then the last key rises into it (most
+/// rise little: one comparison per level instead of two).
+#[inline]
+fn pop(
+    points: &mut [PointState],
+    end: usize,
+    first_of: impl Fn(&[PointState], u64, u64) -> bool,
+) -> u64 {
+    let top = heap_at(points, 0);
+    let last = heap_at(points, end);
+    let end = end.min(points.len());
+    let mut hole = 0usize;
+    loop {
+        let mut child = (hole << 1) | 1;
+        if child >= end {
+            break;
+        }
+        let mut c = heap_at(points, child);
+        let right = child.wrapping_add(1);
+        if right < end {
+            let r = heap_at(points, right);
+            if first_of(points, r, c) {
+                (child, c) = (right, r);
+            }
+        }
+        heap_set(points, hole, c);
+        hole = child;
+    }
+    while hole > 0 {
+        let parent = hole.wrapping_sub(1) >> 1;
+        let up = heap_at(points, parent);
+        if !first_of(points, last, up) {
+            break;
+        }
+        heap_set(points, hole, up);
+        hole = parent;
+    }
+    heap_set(points, hole, last);
+    top
 }
 
 /// The point beneath `node`, among those `eligible`, that the shedding order sheds first.
@@ -417,4 +682,444 @@ fn shortfall(
         }
     });
     short.map(|n| u16::try_from(n).unwrap_or(NO_NODE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, NodeKind, ProductFamily, RawConfig};
+    use crate::meter::Energy;
+    use crate::state::StationState;
+    use proptest::prelude::*;
+
+    // -----------------------------------------------------------------------------------------
+    // The reference: `shed_until_fit` and `next_to_shed` as they were before the heap (one
+    // victim at a time, each found by a scan of every point and a walk up the tree).
+    // -----------------------------------------------------------------------------------------
+
+    fn old_shed_until_fit(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
+        let Ctx { st, pcfg, ncfg, .. } = *cx;
+        let mut guard = points.len().saturating_add(1);
+        while guard > 0 {
+            guard = guard.saturating_sub(1);
+            let Some((node, ph)) = short_constraint(nodes) else {
+                return;
+            };
+            let victim =
+                old_next_to_shed(cx, points, node, |p| p.w.in_s && p.w.mask & (1 << ph) != 0);
+            let Some(v) = victim else { return };
+            let (Some(pc), Some(p)) = (pcfg.get(v), points.get_mut(v)) else {
+                return;
+            };
+            p.w.in_s = false;
+            p.w.tried = true;
+            add_min(ncfg, nodes, pc, p, true);
+            p.w.reason = AllocReason::Shed;
+            p.w.node = u16::try_from(node).unwrap_or(NO_NODE);
+            if p.run == Run::Running {
+                p.run = Run::Waiting;
+                p.since = st.now;
+                p.put(bits::STOPPED | bits::SHED, true);
+            }
+        }
+    }
+
+    fn old_next_to_shed(
+        cx: &Ctx<'_>,
+        points: &[PointState],
+        node: usize,
+        eligible: impl Fn(&PointState) -> bool,
+    ) -> Option<usize> {
+        let Ctx { pcfg, ncfg, .. } = *cx;
+        let mut victim: Option<(usize, &PointState)> = None;
+        for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
+            if !eligible(p) || !is_beneath(ncfg, usize::from(pc.node), node) {
+                continue;
+            }
+            if victim.is_none_or(|(v, vp)| shed_before(cx, p, i, vp, v)) {
+                victim = Some((i, p));
+            }
+        }
+        victim.map(|(v, _)| v)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Cases: a random tree (depth ≤ 4, the root anywhere), limits, and points loading it.
+    // -----------------------------------------------------------------------------------------
+
+    #[derive(Clone, Debug)]
+    struct NodeSpec {
+        parent: usize,
+        lim: [u32; 3],
+        /// Added to the selected minimums: a constraint short with nothing left to shed.
+        extra: [u32; 3],
+    }
+
+    #[derive(Clone, Debug)]
+    struct PointSpec {
+        node: usize,
+        mask: u8,
+        min: u32,
+        vip: bool,
+        run: u8,
+        since: u32,
+        mwh: u64,
+        rem: u32,
+        in_s: bool,
+        tried: bool,
+        bits: u64,
+        order: u64,
+    }
+
+    #[derive(Clone, Debug)]
+    struct Case {
+        nodes: Vec<NodeSpec>,
+        /// The tree is built with the root at 0 and then relabelled by this rotation.
+        rotate: usize,
+        points: Vec<PointSpec>,
+        energy: bool,
+        min_run_ms: u32,
+        epoch_ms: u64,
+        now_ms: u64,
+    }
+
+    fn limit() -> impl Strategy<Value = u32> {
+        prop_oneof![
+            Just(0u32),
+            0u32..60_000,
+            0u32..400_000,
+            any::<u32>(),
+            Just(u32::MAX)
+        ]
+    }
+
+    fn node_spec() -> impl Strategy<Value = NodeSpec> {
+        let extra = prop_oneof![8 => Just(0u32), 1 => 1u32..100_000, 1 => any::<u32>()];
+        (
+            any::<usize>(),
+            [limit(), limit(), limit()],
+            [extra.clone(), extra.clone(), extra],
+        )
+            .prop_map(|(parent, lim, extra)| NodeSpec { parent, lim, extra })
+    }
+
+    fn point_spec() -> impl Strategy<Value = PointSpec> {
+        let min = prop_oneof![
+            Just(0u32),
+            Just(6_000u32),
+            Just(10_000u32),
+            6_000u32..32_000,
+            Just(u32::MAX / 3),
+            any::<u32>()
+        ];
+        let since = prop_oneof![
+            Just(0u32),
+            Just(1_000u32),
+            Just(5_000u32),
+            0u32..10_000,
+            any::<u32>(),
+            Just(u32::MAX)
+        ];
+        let mwh = prop_oneof![
+            Just(0u64),
+            Just(5u64),
+            0u64..20,
+            any::<u64>(),
+            Just(PRIO_MAX - 1),
+            Just(PRIO_MAX),
+            Just(PRIO_MAX + 1),
+            Just(u64::MAX)
+        ];
+        let rem = prop_oneof![Just(0u32), 0u32..4, any::<u32>()];
+        (
+            (any::<usize>(), 0u8..8, min, any::<bool>(), 0u8..3, since),
+            (
+                mwh,
+                rem,
+                any::<bool>(),
+                any::<bool>(),
+                any::<u64>(),
+                any::<u64>(),
+            ),
+        )
+            .prop_map(
+                |((node, mask, min, vip, run, since), (mwh, rem, in_s, tried, bits, order))| {
+                    PointSpec {
+                        node,
+                        mask,
+                        min,
+                        vip,
+                        run,
+                        since,
+                        mwh,
+                        rem,
+                        in_s,
+                        tried,
+                        bits,
+                        order,
+                    }
+                },
+            )
+    }
+
+    fn case(max_points: usize) -> impl Strategy<Value = Case> {
+        let epoch = prop_oneof![
+            Just(0u64),
+            0u64..(1 << 40),
+            Just(u64::MAX - 5_000),
+            (u64::MAX - (1 << 33))..=u64::MAX
+        ];
+        let offset = prop_oneof![4 => 0u64..20_000, 1 => any::<u64>()];
+        let min_run = prop_oneof![Just(0u32), Just(1_000u32), Just(60_000u32), any::<u32>()];
+        (
+            prop::collection::vec(node_spec(), 1..14),
+            any::<usize>(),
+            prop::collection::vec(point_spec(), 0..max_points),
+            any::<bool>(),
+            min_run,
+            epoch,
+            offset,
+            0u8..8,
+        )
+            .prop_map(
+                |(nodes, rotate, points, energy, min_run_ms, epoch_ms, offset, clock)| Case {
+                    nodes,
+                    rotate,
+                    points,
+                    energy,
+                    min_run_ms,
+                    epoch_ms,
+                    // Now is mostly after the epoch, sometimes (a stale stamp) before it.
+                    now_ms: if clock == 0 {
+                        epoch_ms.saturating_sub(offset)
+                    } else {
+                        epoch_ms.saturating_add(offset)
+                    },
+                },
+            )
+    }
+
+    /// The parts of a `Ctx` and the state `select` hands to `shed_until_fit`.
+    struct Built {
+        g: General,
+        st: StationState,
+        max_depth: u8,
+        pcfg: Vec<PointConfig>,
+        ncfg: Vec<NodeConfig>,
+        now_ms: u64,
+        points: Vec<PointState>,
+        nodes: Vec<NodeState>,
+    }
+
+    impl Built {
+        fn cx(&self) -> Ctx<'_> {
+            Ctx {
+                g: &self.g,
+                st: &self.st,
+                pcfg: &self.pcfg,
+                ncfg: &self.ncfg,
+                now_ms: self.now_ms,
+                max_depth: self.max_depth,
+            }
+        }
+    }
+
+    fn general(energy: bool, min_run_ms: u32) -> General {
+        let raw = RawConfig::with_defaults(
+            ProductFamily::City,
+            [PointConfig::three_phase(0, 32_000)],
+            [NodeConfig::station(None, 64_000)],
+        );
+        let mut g = *Config::new(raw)
+            .expect("a valid configuration")
+            .view()
+            .general;
+        g.shed_priority = if energy {
+            ShedPriority::EnergyDelivered
+        } else {
+            ShedPriority::ChargeDuration
+        };
+        g.timers.min_run_ms = min_run_ms;
+        g
+    }
+
+    fn build(c: &Case) -> Built {
+        let n = c.nodes.len();
+        // Built with the root at 0 and every parent before its child, at most 4 levels.
+        let mut parent = vec![0usize; n];
+        let mut depth = vec![0usize; n];
+        for i in 1..n {
+            let mut p = c.nodes[i].parent % i;
+            while depth[p] >= 3 {
+                p = parent[p];
+            }
+            parent[i] = p;
+            depth[i] = depth[p] + 1;
+        }
+        let label = |i: usize| (i + c.rotate % n) % n;
+        let mut ncfg = vec![NodeConfig::new(None, NodeKind::Circuit, 0); n];
+        let mut nodes = vec![NodeState::new(); n];
+        for i in 0..n {
+            let parent = (i > 0).then(|| u16::try_from(label(parent[i])).expect("few nodes"));
+            ncfg[label(i)] = NodeConfig::new(parent, NodeKind::Circuit, 0);
+            nodes[label(i)].lim = c.nodes[i].lim;
+        }
+        let pcfg: Vec<PointConfig> = c
+            .points
+            .iter()
+            .map(|s| {
+                PointConfig::three_phase(u16::try_from(s.node % n).expect("few nodes"), 32_000)
+            })
+            .collect();
+        let mut points = Vec::new();
+        for s in &c.points {
+            let mut p = PointState::new();
+            p.w.mask = s.mask;
+            p.w.min = s.min;
+            p.w.vip = s.vip;
+            p.w.in_s = s.in_s;
+            p.w.wants = true;
+            p.w.tried = s.tried;
+            p.w.order = s.order;
+            p.run = match s.run {
+                0 => Run::Idle,
+                1 => Run::Waiting,
+                _ => Run::Running,
+            };
+            p.since = Stamp(s.since);
+            p.energy = Energy {
+                mwh: s.mwh,
+                rem: s.rem,
+            };
+            p.bits = s.bits;
+            points.push(p);
+        }
+        for (pc, p) in pcfg.iter().zip(&points) {
+            if p.w.in_s {
+                add_min(&ncfg, &mut nodes, pc, p, false);
+            }
+        }
+        for (i, spec) in c.nodes.iter().enumerate() {
+            let ns = &mut nodes[label(i)];
+            for ph in 0..3 {
+                ns.sum_min[ph] = ns.sum_min[ph].saturating_add(spec.extra[ph]);
+            }
+        }
+        let mut st = StationState::new();
+        st.epoch_ms = c.epoch_ms;
+        st.max_now_ms = c.now_ms;
+        st.now = st.stamp(c.now_ms);
+        let max_depth = crate::tree::depths(&ncfg, &mut nodes);
+        Built {
+            g: general(c.energy, c.min_run_ms),
+            st,
+            max_depth,
+            pcfg,
+            ncfg,
+            now_ms: c.now_ms,
+            points,
+            nodes,
+        }
+    }
+
+    /// Runs the old and the new shedding on the same state and compares everything they write;
+    /// the new one must also keep the low 16 bits of every order slot (`start_waiting`'s).
+    fn same_as_old(b: &Built) -> Result<(), TestCaseError> {
+        let cx = b.cx();
+        let (mut old_points, mut old_nodes) = (b.points.clone(), b.nodes.clone());
+        old_shed_until_fit(&cx, &mut old_points, &mut old_nodes);
+        let (mut new_points, mut new_nodes) = (b.points.clone(), b.nodes.clone());
+        shed_until_fit(&cx, &mut new_points, &mut new_nodes);
+        for (i, (o, n)) in old_points.iter().zip(&new_points).enumerate() {
+            prop_assert_eq!(
+                n.w.order & SLOT_KEEP,
+                b.points[i].w.order & SLOT_KEEP,
+                "slot {}",
+                i
+            );
+            let (mut o, mut n) = (*o, *n);
+            (o.w.order, n.w.order) = (0, 0);
+            prop_assert_eq!(o, n, "point {}", i);
+        }
+        prop_assert_eq!(old_nodes, new_nodes);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// The heap sheds exactly the points the one-at-a-time search shed, with the same
+        /// reasons, nodes, timers and bits, and leaves the same minimums on every node.
+        #[test]
+        fn shed_until_fit_matches_one_at_a_time(c in case(48)) {
+            same_as_old(&build(&c))?;
+        }
+
+        /// The same with a few points (the scan path, and the heap just above it).
+        #[test]
+        fn shed_until_fit_matches_one_at_a_time_few_points(c in case(8)) {
+            same_as_old(&build(&c))?;
+        }
+    }
+
+    /// SplitMix64, for the large cases below.
+    fn next(s: &mut u64) -> u64 {
+        *s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn large(points: usize, seed: u64) -> Case {
+        let mut s = seed;
+        let nodes = (0..40)
+            .map(|_| NodeSpec {
+                parent: next(&mut s) as usize,
+                lim: [0; 3].map(|_: u32| (next(&mut s) % 3_000_000) as u32),
+                extra: [0; 3],
+            })
+            .collect();
+        let points = (0..points)
+            .map(|_| PointSpec {
+                node: next(&mut s) as usize,
+                mask: (next(&mut s) % 8) as u8,
+                min: 6_000 + (next(&mut s) % 4) as u32 * 2_000,
+                vip: next(&mut s).is_multiple_of(8),
+                run: (next(&mut s) % 3) as u8,
+                since: (next(&mut s) % 64) as u32 * 100,
+                mwh: next(&mut s) % 50,
+                rem: (next(&mut s) % 3) as u32,
+                in_s: !next(&mut s).is_multiple_of(4),
+                tried: false,
+                bits: 0,
+                order: next(&mut s),
+            })
+            .collect();
+        Case {
+            nodes,
+            rotate: next(&mut s) as usize,
+            points,
+            energy: seed % 2 == 1,
+            min_run_ms: 3_000,
+            epoch_ms: 1_000,
+            now_ms: 7_000,
+        }
+    }
+
+    /// The most points a validated configuration has (the largest index the slot key holds),
+    /// and more than that (the scan path).
+    #[test]
+    fn shed_until_fit_matches_one_at_a_time_at_the_limits() {
+        for (points, seed) in [(MAX_POINTS, 1), (MAX_POINTS, 2), (MAX_POINTS + 3, 3)] {
+            let b = build(&large(points, seed));
+            let shed_any = {
+                let (mut p, mut n) = (b.points.clone(), b.nodes.clone());
+                shed_until_fit(&b.cx(), &mut p, &mut n);
+                p.iter().zip(&b.points).any(|(a, o)| a.w.in_s != o.w.in_s)
+            };
+            assert!(shed_any, "the case sheds something");
+            same_as_old(&b).expect("same as the one-at-a-time search");
+        }
+    }
 }

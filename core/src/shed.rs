@@ -19,7 +19,8 @@
 
 use crate::balance::{add_on_constraints, for_each_ancestor, phases};
 use crate::config::{
-    General, MAX_POINTS, NodeConfig, PointConfig, ShedPriority, is_beneath, start_threshold,
+    General, MAX_DEPTH, MAX_POINTS, NodeConfig, PointConfig, ShedPriority, is_beneath,
+    start_threshold,
 };
 use crate::io::NO_NODE;
 use crate::state::{NodeState, PointState, Run, Stamp, bits};
@@ -33,21 +34,100 @@ pub(crate) fn select(
     points: &mut [PointState],
     nodes: &mut [NodeState],
 ) {
+    start_selection(cx, points, nodes);
+    shed_until_fit(cx, points, nodes);
+    rotate(cx, last_rotation, points, nodes);
+    start_waiting(cx, points, nodes);
+}
+
+/// Step 1 of the module doc: the points that ran and still want current are selected, and
+/// every node gets the sums of their minimums (`sum_min`, and `sum_vip` of the VIPs).
+fn start_selection(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
     let Ctx { pcfg, ncfg, .. } = *cx;
     for n in nodes.iter_mut() {
         n.sum_min = [0; 3];
         n.sum_vip = [0; 3];
     }
+    // Each selected point's minimum on its own node, then every node's sums into its ancestors:
+    // the same sums as `add_min` for each point (see `sums_into_ancestors`), without a walk up
+    // the tree per point.
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         p.w.in_s = p.w.wants && p.run == Run::Running;
         p.w.tried = false;
-        if p.w.in_s {
-            add_min(ncfg, nodes, pc, p, false);
+        if p.w.in_s
+            && let Some(n) = nodes.get_mut(usize::from(pc.node))
+        {
+            for ph in phases(p.w.mask) {
+                if let Some(s) = n.sum_min.get_mut(ph) {
+                    *s = s.saturating_add(p.w.min);
+                }
+                if p.w.vip
+                    && let Some(s) = n.sum_vip.get_mut(ph)
+                {
+                    *s = s.saturating_add(p.w.min);
+                }
+            }
         }
     }
-    shed_until_fit(cx, points, nodes);
-    rotate(cx, last_rotation, points, nodes);
-    start_waiting(cx, points, nodes);
+    sums_into_ancestors(ncfg, nodes);
+}
+
+/// Adds every node's `sum_min` and `sum_vip`, as they stand, into those of each of its
+/// ancestors, children before parents, so that each node ends with the sums of the whole subtree
+/// beneath it. A saturating sum of non-negative terms (the true sum, capped) does not depend on
+/// the order or grouping of its terms, so this equals adding each term along its own path.
+///
+/// Children come before parents in reverse index order when every node is listed after its
+/// parent (the usual listing, checked in O(nodes)); otherwise the deepest nodes go first, one
+/// level per pass.
+fn sums_into_ancestors(ncfg: &[NodeConfig], nodes: &mut [NodeState]) {
+    let listed_after_parent = ncfg
+        .iter()
+        .enumerate()
+        .all(|(i, n)| n.parent.is_none_or(|p| usize::from(p) < i));
+    if listed_after_parent {
+        for i in (0..ncfg.len()).rev() {
+            add_into_parent(ncfg, nodes, i);
+        }
+        return;
+    }
+    let depth = |i: usize| {
+        let mut d = 0usize;
+        let mut cur = ncfg.get(i).and_then(|n| n.parent);
+        while let Some(p) = cur
+            && d < MAX_DEPTH
+        {
+            d = d.saturating_add(1);
+            cur = ncfg.get(usize::from(p)).and_then(|n| n.parent);
+        }
+        d
+    };
+    let deepest = (0..ncfg.len()).map(depth).max().unwrap_or(0);
+    for level in (1..=deepest).rev() {
+        for i in 0..ncfg.len() {
+            if depth(i) == level {
+                add_into_parent(ncfg, nodes, i);
+            }
+        }
+    }
+}
+
+/// Adds node `i`'s `sum_min` and `sum_vip` into its parent's.
+fn add_into_parent(ncfg: &[NodeConfig], nodes: &mut [NodeState], i: usize) {
+    let Some(parent) = ncfg.get(i).and_then(|n| n.parent) else {
+        return;
+    };
+    let Some((min, vip)) = nodes.get(i).map(|n| (n.sum_min, n.sum_vip)) else {
+        return;
+    };
+    if let Some(pn) = nodes.get_mut(usize::from(parent)) {
+        for (s, v) in pn.sum_min.iter_mut().zip(min) {
+            *s = s.saturating_add(v);
+        }
+        for (s, v) in pn.sum_vip.iter_mut().zip(vip) {
+            *s = s.saturating_add(v);
+        }
+    }
 }
 
 /// LB-13: once per interval, the point that has waited longest for current takes the place of
@@ -747,6 +827,22 @@ mod tests {
         victim.map(|(v, _)| v)
     }
 
+    /// Step 1 as it was: a walk up the tree for each selected point.
+    fn old_start_selection(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
+        let Ctx { pcfg, ncfg, .. } = *cx;
+        for n in nodes.iter_mut() {
+            n.sum_min = [0; 3];
+            n.sum_vip = [0; 3];
+        }
+        for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
+            p.w.in_s = p.w.wants && p.run == Run::Running;
+            p.w.tried = false;
+            if p.w.in_s {
+                add_min(ncfg, nodes, pc, p, false);
+            }
+        }
+    }
+
     // -----------------------------------------------------------------------------------------
     // Cases: a random tree (depth ≤ 4, the root anywhere), limits, and points loading it.
     // -----------------------------------------------------------------------------------------
@@ -1051,6 +1147,26 @@ mod tests {
         #[test]
         fn shed_until_fit_matches_one_at_a_time(c in case(48)) {
             same_as_old(&build(&c))?;
+        }
+
+        /// Step 1 sums the same minimums on every node as a walk up the tree per point, with
+        /// nodes listed after their parents or not (the rotation).
+        #[test]
+        fn start_selection_matches_a_walk_per_point(
+            c in case(48),
+            wants in prop::collection::vec(any::<bool>(), 48),
+        ) {
+            let mut b = build(&c);
+            for (p, w) in b.points.iter_mut().zip(wants) {
+                p.w.wants = w;
+            }
+            let cx = b.cx();
+            let (mut old_points, mut old_nodes) = (b.points.clone(), b.nodes.clone());
+            old_start_selection(&cx, &mut old_points, &mut old_nodes);
+            let (mut new_points, mut new_nodes) = (b.points.clone(), b.nodes.clone());
+            start_selection(&cx, &mut new_points, &mut new_nodes);
+            prop_assert_eq!(old_points, new_points);
+            prop_assert_eq!(old_nodes, new_nodes);
         }
 
         /// The same with a few points (the scan path, and the heap just above it).

@@ -15,7 +15,7 @@
 use crate::config::{MAX_DEPTH, NodeConfig, PointConfig};
 use crate::io::NO_NODE;
 use crate::state::{NodeState, PointState};
-use crate::tree::{add_own, sum_up};
+use crate::tree::{Tree, add_own, sum_up};
 use crate::types::AllocReason;
 
 /// Calls `f` with the index of `node` and of each of its ancestors, nearest first.
@@ -99,7 +99,7 @@ pub(crate) fn node_reason(nodes: &[NodeState], node: u16, ph: usize) -> AllocRea
 pub(crate) fn fill(
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
-    max_depth: u8,
+    tree: Tree,
     points: &mut [PointState],
     nodes: &mut [NodeState],
 ) {
@@ -116,7 +116,7 @@ pub(crate) fn fill(
             p.w.target = 0;
         }
     }
-    sum_up(ncfg, nodes, max_depth, |n| &mut n.used);
+    sum_up(ncfg, nodes, tree, |n| &mut n.used);
     for vip_pass in [true, false] {
         for p in points.iter_mut() {
             if !p.w.in_s {
@@ -130,7 +130,7 @@ pub(crate) fn fill(
                 p.w.node = NO_NODE;
             }
         }
-        fill_pass(pcfg, ncfg, max_depth, points, nodes);
+        fill_pass(pcfg, ncfg, tree, points, nodes);
     }
 }
 
@@ -138,7 +138,7 @@ pub(crate) fn fill(
 fn fill_pass(
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
-    max_depth: u8,
+    tree: Tree,
     points: &mut [PointState],
     nodes: &mut [NodeState],
 ) {
@@ -172,7 +172,7 @@ fn fill_pass(
                 ],
             );
         }
-        sum_up(ncfg, nodes, max_depth, |n| &mut n.cnt);
+        sum_up(ncfg, nodes, tree, |n| &mut n.cnt);
         for n in nodes.iter() {
             for ((c, l), u) in n.cnt.iter().zip(n.lim).zip(n.used) {
                 if *c > 0 {

@@ -34,11 +34,22 @@ pub(crate) fn select(
     points: &mut [PointState],
     nodes: &mut [NodeState],
 ) {
+    start_selection(cx, points, nodes);
+    shed_until_fit(cx, points, nodes);
+    rotate(cx, last_rotation, points, nodes);
+    start_waiting(cx, points, nodes);
+}
+
+/// Step 1 of the module doc: the points that ran and still want current are selected, and
+/// every node gets the sums of their minimums (`sum_min`, and `sum_vip` of the VIPs).
+fn start_selection(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
     let Ctx { pcfg, ncfg, .. } = *cx;
     for n in nodes.iter_mut() {
         n.sum_min = [0; 3];
         n.sum_vip = [0; 3];
     }
+    // Each selected point's minimum on its own node, then every node's sums into its ancestors
+    // (tree.rs): the same sums as `add_min` for each point, without a walk up the tree per point.
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         p.w.in_s = p.w.wants && p.run == Run::Running;
         p.w.tried = false;
@@ -56,11 +67,8 @@ pub(crate) fn select(
             }
         }
     }
-    sum_up(ncfg, nodes, cx.max_depth, |n| &mut n.sum_min);
-    sum_up(ncfg, nodes, cx.max_depth, |n| &mut n.sum_vip);
-    shed_until_fit(cx, points, nodes);
-    rotate(cx, last_rotation, points, nodes);
-    start_waiting(cx, points, nodes);
+    sum_up(ncfg, nodes, cx.tree, |n| &mut n.sum_min);
+    sum_up(ncfg, nodes, cx.tree, |n| &mut n.sum_vip);
 }
 
 /// LB-13: once per interval, the point that has waited longest for current takes the place of
@@ -314,14 +322,10 @@ fn shed_by_heap(
                     continue;
                 }
                 let key = shed_key(cx, p, i);
-                heap_set(points, end, key);
+                High::set(points, end, key);
                 end = end.saturating_add(1);
             }
-            let mut k = end / 2;
-            while k > 0 {
-                k = k.saturating_sub(1);
-                sift_down(points, k, end, first_of);
-            }
+            heapify::<High>(points, end, first_of);
             while is_short(nodes, node, ph) {
                 if end == 0 {
                     // Nothing left to shed on the first short constraint: as the one-at-a-time
@@ -329,7 +333,7 @@ fn shed_by_heap(
                     return;
                 }
                 end = end.saturating_sub(1);
-                let top = pop(points, end, first_of);
+                let top = pop::<High>(points, end, first_of);
                 if !shed_one(cx, points, nodes, key_index(top), node) {
                     return;
                 }
@@ -419,66 +423,109 @@ fn key_index(key: u64) -> usize {
     usize::try_from(INDEX_MASK ^ (key & INDEX_MASK)).unwrap_or(usize::MAX)
 }
 
-#[inline]
-fn heap_at(points: &[PointState], k: usize) -> u64 {
-    points.get(k).map_or(0, |p| p.w.order >> HEAP_SHIFT)
+/// Where a heap keeps its keys in the order slots (`points[k].w.order`).
+trait Lane {
+    fn at(points: &[PointState], k: usize) -> u64;
+    fn set(points: &mut [PointState], k: usize, key: u64);
 }
 
-#[inline]
-fn heap_set(points: &mut [PointState], k: usize, key: u64) {
-    if let Some(p) = points.get_mut(k) {
-        p.w.order = (p.w.order & SLOT_KEEP) | (key << HEAP_SHIFT);
+/// The whole slot (`start_waiting`'s sort).
+struct Whole;
+
+impl Lane for Whole {
+    #[inline]
+    fn at(points: &[PointState], k: usize) -> u64 {
+        points.get(k).map_or(0, |p| p.w.order)
+    }
+
+    #[inline]
+    fn set(points: &mut [PointState], k: usize, key: u64) {
+        if let Some(p) = points.get_mut(k) {
+            p.w.order = key;
+        }
     }
 }
 
-// Heap positions stay below HEAP_POINTS (4096), so the child and parent arithmetic below
-// cannot overflow: it wraps in name only, which keeps the inner loops free of saturation.
+/// Bits 16..64 of the slot, the low 16 kept (the shedding heap, see `HEAP_SHIFT`).
+struct High;
 
-/// Moves the key at heap slot `root` down until no child is shed before it (heap of the slots
-/// `..end`, top shed first).
+impl Lane for High {
+    #[inline]
+    fn at(points: &[PointState], k: usize) -> u64 {
+        points.get(k).map_or(0, |p| p.w.order >> HEAP_SHIFT)
+    }
+
+    #[inline]
+    fn set(points: &mut [PointState], k: usize, key: u64) {
+        if let Some(p) = points.get_mut(k) {
+            p.w.order = (p.w.order & SLOT_KEEP) | (key << HEAP_SHIFT);
+        }
+    }
+}
+
+// Heap positions are below the length of `points`, far below 2⁶², so the child and parent
+// arithmetic below cannot overflow: it wraps in name only, which keeps the inner loops free of
+// saturation. `first(points, a, b)`: whether key `a` goes before key `b` (the top goes first).
+
+/// Moves the key at heap slot `root` down until no child goes before it (heap of the slots
+/// `..end`).
 #[inline]
-fn sift_down(
+fn sift_down<L: Lane>(
     points: &mut [PointState],
     mut root: usize,
     end: usize,
-    first_of: impl Fn(&[PointState], u64, u64) -> bool,
+    first: impl Fn(&[PointState], u64, u64) -> bool,
 ) {
     // (Lets the compiler drop the bounds checks below.)
     let end = end.min(points.len());
-    let item = heap_at(points, root);
+    let item = L::at(points, root);
     loop {
         let mut child = (root << 1) | 1;
         if child >= end {
             break;
         }
-        let mut c = heap_at(points, child);
+        let mut c = L::at(points, child);
         let right = child.wrapping_add(1);
         if right < end {
-            let r = heap_at(points, right);
-            if first_of(points, r, c) {
+            let r = L::at(points, right);
+            if first(points, r, c) {
                 (child, c) = (right, r);
             }
         }
-        if !first_of(points, c, item) {
+        if !first(points, c, item) {
             break;
         }
-        heap_set(points, root, c);
+        L::set(points, root, c);
         root = child;
     }
-    heap_set(points, root, item);
+    L::set(points, root, item);
+}
+
+/// Makes a heap of the slots `..end`.
+#[inline]
+fn heapify<L: Lane>(
+    points: &mut [PointState],
+    end: usize,
+    first: impl Fn(&[PointState], u64, u64) -> bool + Copy,
+) {
+    let mut k = end / 2;
+    while k > 0 {
+        k = k.wrapping_sub(1);
+        sift_down::<L>(points, k, end, first);
+    }
 }
 
 /// Takes the top of the heap of the slots `..=end`, leaving a heap of the slots `..end`. The
-/// hole goes down to a leaf by the child shed first, then the last key rises into it (most
-/// rise little: one comparison per level instead of two).
+/// hole goes down to a leaf by the child that goes first, then the last key rises into it (it
+/// rises little, mostly: one comparison per level instead of two).
 #[inline]
-fn pop(
+fn pop<L: Lane>(
     points: &mut [PointState],
     end: usize,
-    first_of: impl Fn(&[PointState], u64, u64) -> bool,
+    first: impl Fn(&[PointState], u64, u64) -> bool,
 ) -> u64 {
-    let top = heap_at(points, 0);
-    let last = heap_at(points, end);
+    let top = L::at(points, 0);
+    let last = L::at(points, end);
     let end = end.min(points.len());
     let mut hole = 0usize;
     loop {
@@ -486,27 +533,27 @@ fn pop(
         if child >= end {
             break;
         }
-        let mut c = heap_at(points, child);
+        let mut c = L::at(points, child);
         let right = child.wrapping_add(1);
         if right < end {
-            let r = heap_at(points, right);
-            if first_of(points, r, c) {
+            let r = L::at(points, right);
+            if first(points, r, c) {
                 (child, c) = (right, r);
             }
         }
-        heap_set(points, hole, c);
+        L::set(points, hole, c);
         hole = child;
     }
     while hole > 0 {
         let parent = hole.wrapping_sub(1) >> 1;
-        let up = heap_at(points, parent);
-        if !first_of(points, last, up) {
+        let up = L::at(points, parent);
+        if !first(points, last, up) {
             break;
         }
-        heap_set(points, hole, up);
+        L::set(points, hole, up);
         hole = parent;
     }
-    heap_set(points, hole, last);
+    L::set(points, hole, last);
     top
 }
 
@@ -595,62 +642,38 @@ fn start_waiting(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState
             continue;
         }
         p.w.in_s = true;
-        let (pc, p_copy) = (*pc, *p);
-        add_min(ncfg, nodes, &pc, &p_copy, false);
-        if p_copy.w.vip {
+        add_min(ncfg, nodes, pc, p, false);
+        if p.w.vip {
             shed_until_fit(cx, points, nodes);
         }
     }
 }
 
-/// Heap-sorts the first `m` order slots (`points[k].w.order`): O(m log m), in place, no
-/// allocation.
+/// Sorts the first `m` order slots (`points[k].w.order`, distinct keys) in increasing order: a
+/// heap sort, O(m log m), in place, no allocation; nothing to do when they already are in order
+/// (say, every candidate has waited since the same step), which one pass tells.
 fn sort_slots(points: &mut [PointState], m: usize) {
-    let key_at = |points: &[PointState], slot: usize| points.get(slot).map_or(0, |p| p.w.order);
-    let sift_down = |points: &mut [PointState], mut root: usize, end: usize| loop {
-        let child = root.saturating_mul(2).saturating_add(1);
-        if child >= end {
-            return;
-        }
-        let mut top = root;
-        if key_at(points, top) < key_at(points, child) {
-            top = child;
-        }
-        let right = child.saturating_add(1);
-        if right < end && key_at(points, top) < key_at(points, right) {
-            top = right;
-        }
-        if top == root {
-            return;
-        }
-        swap_slots(points, root, top);
-        root = top;
-    };
-    let mut start = m / 2;
-    while start > 0 {
-        start = start.saturating_sub(1);
-        sift_down(points, start, m);
+    if m < 2 {
+        return;
     }
+    let m = m.min(points.len());
+    let mut sorted = true;
+    for k in 1..m {
+        if Whole::at(points, k.wrapping_sub(1)) > Whole::at(points, k) {
+            sorted = false;
+            break;
+        }
+    }
+    if sorted {
+        return;
+    }
+    let larger = |_: &[PointState], a: u64, b: u64| a > b;
+    heapify::<Whole>(points, m, larger);
     let mut end = m;
     while end > 1 {
-        end = end.saturating_sub(1);
-        swap_slots(points, 0, end);
-        sift_down(points, 0, end);
-    }
-}
-
-fn swap_slots(points: &mut [PointState], a: usize, b: usize) {
-    let (Some(x), Some(y)) = (
-        points.get(a).map(|p| p.w.order),
-        points.get(b).map(|p| p.w.order),
-    ) else {
-        return;
-    };
-    if let Some(p) = points.get_mut(a) {
-        p.w.order = y;
-    }
-    if let Some(p) = points.get_mut(b) {
-        p.w.order = x;
+        end = end.wrapping_sub(1);
+        let top = pop::<Whole>(points, end, larger);
+        Whole::set(points, end, top);
     }
 }
 
@@ -741,6 +764,22 @@ mod tests {
             }
         }
         victim.map(|(v, _)| v)
+    }
+
+    /// Step 1 as it was: a walk up the tree for each selected point.
+    fn old_start_selection(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
+        let Ctx { pcfg, ncfg, .. } = *cx;
+        for n in nodes.iter_mut() {
+            n.sum_min = [0; 3];
+            n.sum_vip = [0; 3];
+        }
+        for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
+            p.w.in_s = p.w.wants && p.run == Run::Running;
+            p.w.tried = false;
+            if p.w.in_s {
+                add_min(ncfg, nodes, pc, p, false);
+            }
+        }
     }
 
     // -----------------------------------------------------------------------------------------
@@ -903,7 +942,7 @@ mod tests {
     struct Built {
         g: General,
         st: StationState,
-        max_depth: u8,
+        tree: crate::tree::Tree,
         pcfg: Vec<PointConfig>,
         ncfg: Vec<NodeConfig>,
         now_ms: u64,
@@ -919,7 +958,7 @@ mod tests {
                 pcfg: &self.pcfg,
                 ncfg: &self.ncfg,
                 now_ms: self.now_ms,
-                max_depth: self.max_depth,
+                tree: self.tree,
             }
         }
     }
@@ -1009,11 +1048,11 @@ mod tests {
         st.epoch_ms = c.epoch_ms;
         st.max_now_ms = c.now_ms;
         st.now = st.stamp(c.now_ms);
-        let max_depth = crate::tree::depths(&ncfg, &mut nodes);
+        let tree = crate::tree::shape(&ncfg, &mut nodes);
         Built {
             g: general(c.energy, c.min_run_ms),
             st,
-            max_depth,
+            tree,
             pcfg,
             ncfg,
             now_ms: c.now_ms,
@@ -1053,6 +1092,49 @@ mod tests {
         #[test]
         fn shed_until_fit_matches_one_at_a_time(c in case(48)) {
             same_as_old(&build(&c))?;
+        }
+
+        /// Step 1 sums the same minimums on every node as a walk up the tree per point, with
+        /// nodes listed after their parents or not (the rotation).
+        #[test]
+        fn start_selection_matches_a_walk_per_point(
+            c in case(48),
+            wants in prop::collection::vec(any::<bool>(), 48),
+        ) {
+            let mut b = build(&c);
+            for (p, w) in b.points.iter_mut().zip(wants) {
+                p.w.wants = w;
+            }
+            let cx = b.cx();
+            let (mut old_points, mut old_nodes) = (b.points.clone(), b.nodes.clone());
+            old_start_selection(&cx, &mut old_points, &mut old_nodes);
+            let (mut new_points, mut new_nodes) = (b.points.clone(), b.nodes.clone());
+            start_selection(&cx, &mut new_points, &mut new_nodes);
+            prop_assert_eq!(old_points, new_points);
+            prop_assert_eq!(old_nodes, new_nodes);
+        }
+
+        /// The order slots come out sorted (the heap sort, or the pass that finds them in
+        /// order already), and the slots past `m` untouched.
+        #[test]
+        fn sort_slots_sorts(
+            mut keys in prop::collection::vec(any::<u64>(), 0..80),
+            presorted in any::<bool>(),
+            cut in any::<usize>(),
+        ) {
+            let m = cut % (keys.len() + 1);
+            if presorted {
+                keys[..m].sort_unstable();
+            }
+            let mut points = vec![PointState::new(); keys.len()];
+            for (p, k) in points.iter_mut().zip(&keys) {
+                p.w.order = *k;
+            }
+            sort_slots(&mut points, m);
+            let mut want = keys.clone();
+            want[..m].sort_unstable();
+            let got: Vec<u64> = points.iter().map(|p| p.w.order).collect();
+            prop_assert_eq!(got, want);
         }
 
         /// The same with a few points (the scan path, and the heap just above it).

@@ -129,8 +129,8 @@ pub(crate) struct Ctx<'a> {
     pub pcfg: &'a [PointConfig],
     pub ncfg: &'a [NodeConfig],
     pub now_ms: u64,
-    /// The depth of the deepest node (tree.rs).
-    pub max_depth: u8,
+    /// The tree's shape for the subtree sums (tree.rs).
+    pub tree: crate::tree::Tree,
 }
 
 /// Runs one step over slices. Refuses (changing nothing) when a slice does not have one entry
@@ -189,14 +189,14 @@ pub fn step(
     st.now = st.stamp(now_ms);
     // The parts below read the clock state as of now; only the rotation stamp moves (LB-13).
     let clock = *st;
-    let max_depth = crate::tree::depths(ncfg, nodes);
+    let tree = crate::tree::shape(ncfg, nodes);
     let cx = Ctx {
         g,
         st: &clock,
         pcfg,
         ncfg,
         now_ms,
-        max_depth,
+        tree,
     };
     let t = &g.timers;
     if dt > u64::from(t.max_gap_ms) {
@@ -251,7 +251,7 @@ pub fn step(
         }
         add_own(nodes, pc.node, |n| &mut n.used, counts(p, false));
     }
-    sum_up(ncfg, nodes, max_depth, |n| &mut n.used);
+    sum_up(ncfg, nodes, tree, |n| &mut n.used);
     if any_closed && dt > u64::from(t.sample_period_ms) {
         errors |= StationErrors::GAP_WHILE_CLOSED;
     }
@@ -281,7 +281,7 @@ pub fn step(
     }
 
     select(&cx, &mut st.last_rotation, points, nodes);
-    fill(pcfg, ncfg, max_depth, points, nodes);
+    fill(pcfg, ncfg, tree, points, nodes);
     transfer(&cx, points, nodes);
 
     let cluster = ncfg
@@ -406,7 +406,7 @@ fn transfer(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
         };
         add_own(nodes, pc.node, |n| &mut n.used, counts(p, true));
     }
-    sum_up(ncfg, nodes, cx.max_depth, |n| &mut n.used);
+    sum_up(ncfg, nodes, cx.tree, |n| &mut n.used);
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         if !p.w.in_s || p.w.target <= p.alloc_ma {
             continue;

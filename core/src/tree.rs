@@ -3,16 +3,29 @@
 //!
 //! A step first computes each node's depth (`NodeState::depth`, 0 for the root); a sum then
 //! adds each point into its own node only, and [`sum_up`] adds every node into its parent,
-//! deepest level first, so each node ends with the total of its whole subtree. Saturating
-//! additions of non-negative values give the same result in any order.
+//! children before parents, so each node ends with the total of its whole subtree: in one pass
+//! in reverse index order when every node is listed after its parent (the usual listing),
+//! otherwise deepest level first, one pass per level. Saturating additions of non-negative
+//! values give the same result in any order.
 
 use crate::config::{MAX_DEPTH, NodeConfig};
 use crate::state::NodeState;
 
-/// Writes every node's depth and returns the largest.
-pub(crate) fn depths(ncfg: &[NodeConfig], nodes: &mut [NodeState]) -> u8 {
+/// The shape of the tree that the sums need, computed each step.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tree {
+    /// The depth of the deepest node.
+    pub max_depth: u8,
+    /// Every node is listed after its parent.
+    pub parents_first: bool,
+}
+
+/// Writes every node's depth and returns the tree's shape.
+pub(crate) fn shape(ncfg: &[NodeConfig], nodes: &mut [NodeState]) -> Tree {
     let mut max = 0u8;
-    for (nc, ns) in ncfg.iter().zip(nodes.iter_mut()) {
+    let mut parents_first = true;
+    for (i, (nc, ns)) in ncfg.iter().zip(nodes.iter_mut()).enumerate() {
+        parents_first &= nc.parent.is_none_or(|p| usize::from(p) < i);
         let mut d = 0u8;
         let mut cur = nc.parent;
         while let Some(p) = cur {
@@ -25,34 +38,57 @@ pub(crate) fn depths(ncfg: &[NodeConfig], nodes: &mut [NodeState]) -> u8 {
         ns.depth = d;
         max = max.max(d);
     }
-    max
+    Tree {
+        max_depth: max,
+        parents_first,
+    }
 }
 
-/// Adds `field` of every node into its parent's, deepest level first (see the module doc).
+/// Adds `field` of every node into its parent's, children first (see the module doc).
 pub(crate) fn sum_up(
     ncfg: &[NodeConfig],
     nodes: &mut [NodeState],
-    max_depth: u8,
+    tree: Tree,
     field: fn(&mut NodeState) -> &mut [u32; 3],
 ) {
-    let mut d = max_depth;
+    if tree.max_depth == 0 {
+        return;
+    }
+    if tree.parents_first {
+        for i in (0..nodes.len()).rev() {
+            into_parent(ncfg, nodes, i, field);
+        }
+        return;
+    }
+    let mut d = tree.max_depth;
     while d > 0 {
         for i in 0..nodes.len() {
-            let Some(ns) = nodes.get_mut(i) else { break };
-            if ns.depth != d {
-                continue;
-            }
-            let v = *field(ns);
-            let Some(parent) = ncfg.get(i).and_then(|nc| nc.parent) else {
-                continue;
-            };
-            if let Some(pn) = nodes.get_mut(usize::from(parent)) {
-                for (a, x) in field(pn).iter_mut().zip(v) {
-                    *a = a.saturating_add(x);
-                }
+            if nodes.get(i).is_some_and(|ns| ns.depth == d) {
+                into_parent(ncfg, nodes, i, field);
             }
         }
         d = d.saturating_sub(1);
+    }
+}
+
+/// Adds `field` of node `i` into its parent's.
+#[inline]
+fn into_parent(
+    ncfg: &[NodeConfig],
+    nodes: &mut [NodeState],
+    i: usize,
+    field: fn(&mut NodeState) -> &mut [u32; 3],
+) {
+    let Some(parent) = ncfg.get(i).and_then(|nc| nc.parent) else {
+        return;
+    };
+    let Some(v) = nodes.get_mut(i).map(|ns| *field(ns)) else {
+        return;
+    };
+    if let Some(pn) = nodes.get_mut(usize::from(parent)) {
+        for (a, x) in field(pn).iter_mut().zip(v) {
+            *a = a.saturating_add(x);
+        }
     }
 }
 

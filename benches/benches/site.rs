@@ -29,9 +29,9 @@
 
 use loadpilot_core::{
     Config, CpReading, Input1Function, Inputs, NodeConfig, NodeInputs, NodeKind, NodeState,
-    Outputs, Phase, PhaseCount, PilotOutput, PointConfig, PointInputs, PointOutput, PointState,
-    Polarity, ProductFamily, RawConfig, SetPoint, SiteState, State, StationInputs, StationOutput,
-    StationState, StepError, step,
+    NodeWork, Outputs, Phase, PhaseCount, PilotOutput, PointConfig, PointInputs, PointOutput,
+    PointState, PointWork, Polarity, ProductFamily, RawConfig, SetPoint, SiteState, State,
+    StationInputs, StationOutput, StationState, StepError, Work, step,
 };
 
 /// The sizes of the issue (points behind one supply).
@@ -207,6 +207,11 @@ pub struct CoreState {
     pub points: Vec<PointState>,
     /// Per node.
     pub nodes: Vec<NodeState>,
+    /// The step's working memory (not part of the state, kept here so a step allocates nothing;
+    /// a restore leaves it as it is, which the step must not mind).
+    pub work: Vec<PointWork>,
+    /// The same, per node.
+    pub nwork: Vec<NodeWork>,
     /// Last station output.
     pub station_out: StationOutput,
     /// Last point outputs.
@@ -219,6 +224,8 @@ impl CoreState {
             station: StationState::new(),
             points: vec![PointState::new(); cfg.points().len()],
             nodes: vec![NodeState::new(); cfg.nodes().len()],
+            work: vec![PointWork::new(); cfg.points().len()],
+            nwork: vec![NodeWork::new(); cfg.nodes().len()],
             station_out: StationOutput::default(),
             out: vec![PointOutput::default(); cfg.points().len()],
         }
@@ -268,6 +275,10 @@ pub fn run_step(cfg: &SiteConfig, core: &mut CoreState, frame: &Frame) {
         points: &mut core.points,
         nodes: &mut core.nodes,
         site: SiteState::none(),
+        work: Work {
+            points: &mut core.work,
+            nodes: &mut core.nwork,
+        },
     };
     let outputs = Outputs {
         station: &mut core.station_out,

@@ -14,7 +14,7 @@
 
 use crate::config::{MAX_DEPTH, NodeConfig, PointConfig};
 use crate::io::NO_NODE;
-use crate::state::{NodeState, PointState};
+use crate::state::{NodeWork, PointWork};
 use crate::tree::{Tree, add_own, sum_up};
 use crate::types::AllocReason;
 
@@ -40,10 +40,10 @@ pub(crate) fn phases(mask: u8) -> impl Iterator<Item = usize> {
 #[inline]
 pub(crate) fn add_on_constraints(
     ncfg: &[NodeConfig],
-    nodes: &mut [NodeState],
+    nodes: &mut [NodeWork],
     node: u16,
     mask: u8,
-    field: fn(&mut NodeState) -> &mut [u32; 3],
+    field: fn(&mut NodeWork) -> &mut [u32; 3],
     delta: u32,
     sub: bool,
 ) {
@@ -66,7 +66,7 @@ pub(crate) fn add_on_constraints(
 /// Room left (limit − used) on the tightest constraint of a point, with that constraint's node
 /// and phase.
 #[inline]
-fn room(ncfg: &[NodeConfig], nodes: &[NodeState], node: u16, mask: u8) -> (u32, u16, usize) {
+fn room(ncfg: &[NodeConfig], nodes: &[NodeWork], node: u16, mask: u8) -> (u32, u16, usize) {
     let mut best = (u32::MAX, NO_NODE, 0);
     for_each_ancestor(ncfg, node, |n| {
         if let Some(ns) = nodes.get(n) {
@@ -84,7 +84,7 @@ fn room(ncfg: &[NodeConfig], nodes: &[NodeState], node: u16, mask: u8) -> (u32, 
 }
 
 /// The reason a node gives when it binds a point on phase `ph`.
-pub(crate) fn node_reason(nodes: &[NodeState], node: u16, ph: usize) -> AllocReason {
+pub(crate) fn node_reason(nodes: &[NodeWork], node: u16, ph: usize) -> AllocReason {
     nodes
         .get(usize::from(node))
         .and_then(|n| n.lim_reason.get(ph).copied())
@@ -100,34 +100,34 @@ pub(crate) fn fill(
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
     tree: Tree,
-    points: &mut [PointState],
-    nodes: &mut [NodeState],
+    points: &mut [PointWork],
+    nodes: &mut [NodeWork],
 ) {
     for n in nodes.iter_mut() {
         n.used = [0; 3];
     }
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
-        if p.w.in_s {
-            p.w.target = p.w.min;
-            let (m, v) = (p.w.mask, p.w.min);
+        if p.in_s {
+            p.target = p.min;
+            let (m, v) = (p.mask, p.min);
             let on = |ph: u8| if m & (1 << ph) != 0 { v } else { 0 };
             add_own(nodes, pc.node, |n| &mut n.used, [on(0), on(1), on(2)]);
         } else {
-            p.w.target = 0;
+            p.target = 0;
         }
     }
     sum_up(ncfg, nodes, tree, |n| &mut n.used);
     for vip_pass in [true, false] {
         for p in points.iter_mut() {
-            if !p.w.in_s {
-                p.w.frozen = true;
+            if !p.in_s {
+                p.frozen = true;
                 continue;
             }
-            let mine = p.w.vip == vip_pass;
-            p.w.frozen = !mine || p.w.target >= p.w.ceil;
-            if mine && p.w.target >= p.w.ceil {
-                p.w.reason = p.w.ceil_reason;
-                p.w.node = NO_NODE;
+            let mine = p.vip == vip_pass;
+            p.frozen = !mine || p.target >= p.ceil;
+            if mine && p.target >= p.ceil {
+                p.reason = p.ceil_reason;
+                p.node = NO_NODE;
             }
         }
         fill_pass(pcfg, ncfg, tree, points, nodes);
@@ -139,8 +139,8 @@ fn fill_pass(
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
     tree: Tree,
-    points: &mut [PointState],
-    nodes: &mut [NodeState],
+    points: &mut [PointWork],
+    nodes: &mut [NodeWork],
 ) {
     // Each round either strides at least 1 mA or freezes a point; the bound only guards the
     // loop against a broken precondition.
@@ -156,11 +156,11 @@ fn fill_pass(
         }
         let mut k = next.saturating_sub(lo);
         for (pc, p) in pcfg.iter().zip(points.iter()) {
-            if p.w.frozen || p.w.target != lo {
+            if p.frozen || p.target != lo {
                 continue;
             }
-            k = k.min(p.w.ceil.saturating_sub(lo));
-            let m = p.w.mask;
+            k = k.min(p.ceil.saturating_sub(lo));
+            let m = p.mask;
             add_own(
                 nodes,
                 pc.node,
@@ -189,11 +189,11 @@ fn fill_pass(
 }
 
 /// The lowest level among unfrozen points, and the next higher one (`u32::MAX` if none).
-fn levels(points: &[PointState]) -> (u32, u32) {
+fn levels(points: &[PointWork]) -> (u32, u32) {
     let mut lo = u32::MAX;
     let mut next = u32::MAX;
-    for p in points.iter().filter(|p| !p.w.frozen) {
-        let t = p.w.target;
+    for p in points.iter().filter(|p| !p.frozen) {
+        let t = p.target;
         if t < lo {
             next = lo;
             lo = t;
@@ -206,16 +206,16 @@ fn levels(points: &[PointState]) -> (u32, u32) {
 
 /// Raises every unfrozen point at level `lo` by `k` mA (all fit: `k` is the smallest room):
 /// each constraint's use grows by `k` × its count of such points (`cnt`, this round's).
-fn stride(points: &mut [PointState], nodes: &mut [NodeState], lo: u32, k: u32) {
+fn stride(points: &mut [PointWork], nodes: &mut [NodeWork], lo: u32, k: u32) {
     for p in points.iter_mut() {
-        if p.w.frozen || p.w.target != lo {
+        if p.frozen || p.target != lo {
             continue;
         }
-        p.w.target = p.w.target.saturating_add(k);
-        if p.w.target >= p.w.ceil {
-            p.w.frozen = true;
-            p.w.reason = p.w.ceil_reason;
-            p.w.node = NO_NODE;
+        p.target = p.target.saturating_add(k);
+        if p.target >= p.ceil {
+            p.frozen = true;
+            p.reason = p.ceil_reason;
+            p.node = NO_NODE;
         }
     }
     for n in nodes.iter_mut() {
@@ -229,27 +229,27 @@ fn stride(points: &mut [PointState], nodes: &mut [NodeState], lo: u32, k: u32) {
 fn partial_round(
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
-    points: &mut [PointState],
-    nodes: &mut [NodeState],
+    points: &mut [PointWork],
+    nodes: &mut [NodeWork],
     lo: u32,
 ) {
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
-        if p.w.frozen || p.w.target != lo {
+        if p.frozen || p.target != lo {
             continue;
         }
-        let (r, node, ph) = room(ncfg, nodes, pc.node, p.w.mask);
+        let (r, node, ph) = room(ncfg, nodes, pc.node, p.mask);
         if r >= 1 {
-            p.w.target = p.w.target.saturating_add(1);
-            add_on_constraints(ncfg, nodes, pc.node, p.w.mask, |n| &mut n.used, 1, false);
-            if p.w.target >= p.w.ceil {
-                p.w.frozen = true;
-                p.w.reason = p.w.ceil_reason;
-                p.w.node = NO_NODE;
+            p.target = p.target.saturating_add(1);
+            add_on_constraints(ncfg, nodes, pc.node, p.mask, |n| &mut n.used, 1, false);
+            if p.target >= p.ceil {
+                p.frozen = true;
+                p.reason = p.ceil_reason;
+                p.node = NO_NODE;
             }
         } else {
-            p.w.frozen = true;
-            p.w.reason = node_reason(nodes, node, ph);
-            p.w.node = node;
+            p.frozen = true;
+            p.reason = node_reason(nodes, node, ph);
+            p.node = node;
         }
     }
 }

@@ -3,8 +3,8 @@
 
 use crate::config::{Config, ConfigError, NodeConfig, PointConfig, RawConfig};
 use crate::io::{Inputs, NodeInputs, PointInputs, PointOutput, StationInputs, StationOutput};
-use crate::state::{NodeSite, NodeState, PointSite, PointState, StationState};
-use crate::step::{Outputs, SiteState, State, step};
+use crate::state::{NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, StationState};
+use crate::step::{Outputs, SiteState, State, Work, step};
 
 /// One step's inputs for a [`Controller`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +45,8 @@ pub struct Controller<const POINTS: usize, const NODES: usize> {
     nodes: [NodeState; NODES],
     point_sites: [PointSite; POINTS],
     node_sites: [NodeSite; NODES],
+    point_work: [PointWork; POINTS],
+    node_work: [NodeWork; NODES],
     out: StepOutputs<POINTS>,
 }
 
@@ -63,6 +65,8 @@ impl<const P: usize, const N: usize> Controller<P, N> {
             nodes: [NodeState::new(); N],
             point_sites: [PointSite::new(); P],
             node_sites: [NodeSite::new(); N],
+            point_work: [PointWork::new(); P],
+            node_work: [NodeWork::new(); N],
             out: StepOutputs {
                 station: StationOutput::default(),
                 points: [PointOutput::default(); P],
@@ -80,6 +84,10 @@ impl<const P: usize, const N: usize> Controller<P, N> {
             site: SiteState {
                 points: &mut self.point_sites,
                 nodes: &mut self.node_sites,
+            },
+            work: Work {
+                points: &mut self.point_work,
+                nodes: &mut self.node_work,
             },
         };
         let inputs = Inputs {

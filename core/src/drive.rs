@@ -6,14 +6,14 @@ use crate::config::{General, Location, PointConfig};
 use crate::io::PointInputs;
 use crate::io::PointOutput;
 use crate::pilot::{decode_ma, duty_permille};
-use crate::state::{PointState, Run, StationState, bits};
+use crate::state::{PointState, PointWork, Run, StationState, bits};
 use crate::step::Ctx;
 use crate::types::{AllocReason, Commands, PilotOutput, PointFlags, VehicleState};
 
 /// LB-3 after LB-12: a running point left below its minimum (the minimum changed with its phase
 /// mode and the rise to it did not fit) stops.
-pub(crate) fn stop_below_minimum(cx: &Ctx<'_>, p: &mut PointState) {
-    if p.run == Run::Running && p.alloc_ma < p.w.min {
+pub(crate) fn stop_below_minimum(cx: &Ctx<'_>, p: &mut PointState, w: &PointWork) {
+    if p.run == Run::Running && p.alloc_ma < w.min {
         p.alloc_ma = 0;
         p.run = Run::Waiting;
         p.since = cx.st.stamp(cx.now_ms);
@@ -26,6 +26,7 @@ pub(crate) fn finish_point(
     cx: &Ctx<'_>,
     pc: &PointConfig,
     p: &mut PointState,
+    w: &PointWork,
     pi: &PointInputs,
     po: &mut PointOutput,
     cluster: bool,
@@ -48,7 +49,7 @@ pub(crate) fn finish_point(
         p.offer_high_at = now;
     }
     p.offer_ma = offer;
-    let domestic = p.w.domestic;
+    let domestic = w.domestic;
     // A domestic socket has no pilot (CAB-3): "PWM" stands for "switched on".
     let pwm = offer > 0 || (domestic && p.alloc_ma > 0);
     if pwm && !p.has(bits::PWM_WAS) && !p.has(bits::WAKE) {
@@ -59,7 +60,7 @@ pub(crate) fn finish_point(
     let charge_state = p.vehicle == VehicleState::C
         || (p.vehicle == VehicleState::D && g.location == Location::Outdoor);
     let pilot_fault = p.has(bits::PILOT_FAULT | bits::HARD_FAULT);
-    let fault = pilot_fault || p.has(bits::WELDED) || p.w.cable_fault;
+    let fault = pilot_fault || p.has(bits::WELDED) || w.cable_fault;
     let was_closed = p.has(bits::CONTACTOR);
     if prev > 0 && !pwm && was_closed {
         p.put(bits::GRACEFUL, true);
@@ -67,9 +68,9 @@ pub(crate) fn finish_point(
     }
     let closed = if domestic {
         // CAB-3: contactor closed ⇒ switched on ∧ no fault; switched off at once.
-        pwm && !fault && !p.w.immediate && p.alloc_ma >= p.w.min
+        pwm && !fault && !w.immediate && p.alloc_ma >= w.min
     } else if was_closed {
-        !p.w.immediate
+        !w.immediate
             && !fault
             && charge_state
             && (pwm || (p.has(bits::GRACEFUL) && !st.passed(p.pwm_off_at, g.timers.grace_ms)))
@@ -81,8 +82,8 @@ pub(crate) fn finish_point(
             && pwm
             && !wake
             && !fault
-            && !p.w.immediate
-            && p.alloc_ma >= p.w.min
+            && !w.immediate
+            && p.alloc_ma >= w.min
             && now_ms.saturating_sub(seen) >= u64::from(g.timers.debounce_charge_ms)
     };
     if was_closed && !closed {
@@ -96,7 +97,7 @@ pub(crate) fn finish_point(
 
     // A latched pilot fault shows +12 V so that the vehicle's departure (A) can be seen (SU-2);
     // protection devices and a welded contactor show State F (IN-2, CT-1).
-    let pilot = if p.w.reason == AllocReason::ProtectionDevice || p.has(bits::WELDED) || wake {
+    let pilot = if w.reason == AllocReason::ProtectionDevice || p.has(bits::WELDED) || wake {
         PilotOutput::StateF
     } else if pwm && !domestic && !pilot_fault {
         PilotOutput::Pwm
@@ -121,11 +122,11 @@ pub(crate) fn finish_point(
         PointFlags::DOMESTIC_CABLE_DETECTED,
         domestic && p.vehicle.connected(),
     );
-    flags.set(PointFlags::CABLE_FAULT, p.w.cable_fault);
+    flags.set(PointFlags::CABLE_FAULT, w.cable_fault);
     flags.set(PointFlags::WELDED, p.has(bits::WELDED));
     flags.set(
         PointFlags::THERMAL,
-        p.has(bits::THERMAL_PAUSE) || p.w.ceil_reason == AllocReason::Thermal,
+        p.has(bits::THERMAL_PAUSE) || w.ceil_reason == AllocReason::Thermal,
     );
     flags.set(PointFlags::WAKE_UP, wake);
     flags.set(PointFlags::DIODE_FAULT, p.has(bits::DIODE_FAULT));
@@ -135,11 +136,11 @@ pub(crate) fn finish_point(
     );
     flags.set(PointFlags::CLUSTER_MODE, cluster);
     if p.vehicle.connected() {
-        let single = p.w.mask.count_ones() == 1;
+        let single = w.mask.count_ones() == 1;
         flags.set(PointFlags::SINGLE_PHASE, single);
         flags.set(PointFlags::THREE_PHASE, !single);
     }
-    flags.set(PointFlags::VIP_BADGE_MODE, p.w.vip);
+    flags.set(PointFlags::VIP_BADGE_MODE, w.vip);
     let c = pi.commands;
     flags.set(
         PointFlags::UNAVAILABLE_OCPP_CMD,
@@ -157,12 +158,12 @@ pub(crate) fn finish_point(
     );
     flags.set(
         PointFlags::CHARGE_POSTPONE,
-        c.contains(Commands::POSTPONE) || (p.w.reason == AllocReason::Input && p.alloc_ma == 0),
+        c.contains(Commands::POSTPONE) || (w.reason == AllocReason::Input && p.alloc_ma == 0),
     );
-    let waiting = p.w.wants && p.alloc_ma == 0;
+    let waiting = w.wants && p.alloc_ma == 0;
     flags.set(
         PointFlags::NOT_ENOUGH_ENERGY_TO_START,
-        waiting && matches!(p.w.reason, AllocReason::Shed | AllocReason::NodeLimit),
+        waiting && matches!(w.reason, AllocReason::Shed | AllocReason::NodeLimit),
     );
     flags.set(PointFlags::PWM_ON, pwm);
     flags.set(PointFlags::CONTACTOR_CLOSED, closed);
@@ -173,11 +174,11 @@ pub(crate) fn finish_point(
         p.has(bits::OVERCURRENT | bits::HARD_FAULT),
     );
     flags.set(PointFlags::FAULT, fault);
-    flags.set(PointFlags::FALLBACK, p.w.reason == AllocReason::Fallback);
+    flags.set(PointFlags::FALLBACK, w.reason == AllocReason::Fallback);
     flags.set(PointFlags::STOPPING, closed && !pwm);
 
     let mut alloc = [0u32; 3];
-    for ph in phases(p.w.mask) {
+    for ph in phases(w.mask) {
         if let Some(a) = alloc.get_mut(ph) {
             *a = p.alloc_ma;
         }
@@ -191,14 +192,14 @@ pub(crate) fn finish_point(
         duty_permille: duty.unwrap_or(0),
         pilot,
         contactor: closed,
-        reason: p.w.reason,
-        reason_node: p.w.node,
+        reason: w.reason,
+        reason_node: w.node,
         flags,
         energy_mwh: p.energy.mwh,
         status: p.status,
         last_error: p.last_error,
         evse_status: crate::cp::EvseStatus::of(p.vehicle, pilot == PilotOutput::Pwm),
-        cable: p.w.cable,
+        cable: w.cable,
         lock,
         shutter_open,
         session_id: p.session_id,

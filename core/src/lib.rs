@@ -74,8 +74,10 @@ pub use session::{
     AuthLocation, AuthStrategy, Badge, BadgeKind, LastError, OutletStatus, Remote, SessionConfig,
     UnreachableStrategy,
 };
-pub use state::{NodeSite, NodeState, PointSite, PointState, Run, StationState};
-pub use step::{Outputs, SiteState, State, step};
+pub use state::{
+    NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run, StationState,
+};
+pub use step::{Outputs, SiteState, State, Work, step};
 pub use types::{
     AllocReason, BadValue, Commands, Phase, PhaseCount, PilotOutput, PointFlags, SocketType,
     StationErrors, VehicleState,

@@ -4,7 +4,7 @@
 
 use crate::balance::add_on_constraints;
 use crate::config::is_beneath;
-use crate::state::{NodeState, PointState, bits};
+use crate::state::{NodeState, NodeWork, PointState, PointWork, bits};
 use crate::step::Ctx;
 use crate::types::{AllocReason, StationErrors};
 
@@ -13,7 +13,9 @@ use crate::types::{AllocReason, StationErrors};
 pub(crate) fn node_overload(
     cx: &Ctx<'_>,
     points: &mut [PointState],
+    work: &mut [PointWork],
     nodes: &mut [NodeState],
+    nwork: &mut [NodeWork],
     errors: &mut StationErrors,
 ) {
     let Ctx {
@@ -22,10 +24,10 @@ pub(crate) fn node_overload(
     // `used` holds the measured totals per node and phase (summed by the step's first pass).
     for ni in 0..nodes.len() {
         for ph in 0..3usize {
-            let Some(ns) = nodes.get_mut(ni) else {
+            let (Some(ns), Some(nw)) = (nodes.get_mut(ni), nwork.get(ni)) else {
                 continue;
             };
-            let (Some(&used), Some(&lim)) = (ns.used.get(ph), ns.lim.get(ph)) else {
+            let (Some(&used), Some(&lim)) = (nw.used.get(ph), nw.lim.get(ph)) else {
                 continue;
             };
             let bit = 1u8 << ph;
@@ -46,7 +48,7 @@ pub(crate) fn node_overload(
             }
             *errors |= StationErrors::OVERLOAD;
             let mut guard = pcfg.len();
-            while nodes
+            while nwork
                 .get(ni)
                 .and_then(|n| n.used.get(ph))
                 .is_some_and(|u| *u > lim)
@@ -55,30 +57,33 @@ pub(crate) fn node_overload(
                 guard = guard.saturating_sub(1);
                 // The point beneath drawing most above its signal on this phase.
                 let mut worst: Option<(u32, usize)> = None;
-                for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
-                    if p.has(bits::OVERCURRENT) && p.w.immediate {
+                for (i, ((pc, p), w)) in pcfg.iter().zip(points.iter()).zip(work.iter()).enumerate()
+                {
+                    if p.has(bits::OVERCURRENT) && w.immediate {
                         continue;
                     }
                     let beneath = is_beneath(ncfg, usize::from(pc.node), ni);
-                    let m = p.w.measured.get(ph).copied().unwrap_or(0);
-                    let sig = if p.w.mask & bit != 0 { p.offer_ma } else { 0 };
+                    let m = w.measured.get(ph).copied().unwrap_or(0);
+                    let sig = if w.mask & bit != 0 { p.offer_ma } else { 0 };
                     let above = m.saturating_sub(sig);
-                    if beneath && p.w.has_meas && above > 0 && worst.is_none_or(|w| above > w.0) {
+                    if beneath && w.has_meas && above > 0 && worst.is_none_or(|x| above > x.0) {
                         worst = Some((above, i));
                     }
                 }
                 let Some((_, v)) = worst else { break };
-                let (Some(pc), Some(p)) = (pcfg.get(v), points.get_mut(v)) else {
+                let (Some(pc), Some(p), Some(w)) =
+                    (pcfg.get(v), points.get_mut(v), work.get_mut(v))
+                else {
                     break;
                 };
                 p.put(bits::OVERCURRENT, true);
-                p.w.immediate = true;
-                p.w.wants = false;
-                p.w.reason = AllocReason::EvOverCurrent;
+                w.immediate = true;
+                w.wants = false;
+                w.reason = AllocReason::EvOverCurrent;
                 // Its current no longer counts on any phase of any node above it.
                 for ph2 in 0..3usize {
-                    let v = count_on(p, ph2, p.alloc_ma, false);
-                    add_on_constraints(ncfg, nodes, pc.node, 1 << ph2, |n| &mut n.used, v, true);
+                    let v = count_on(w, ph2, p.alloc_ma, false);
+                    add_on_constraints(ncfg, nwork, pc.node, 1 << ph2, |n| &mut n.used, v, true);
                 }
             }
         }
@@ -88,25 +93,25 @@ pub(crate) fn node_overload(
 /// What a point counts against a constraint on supply phase `ph` (LB-9): the larger of its
 /// allocation there and its measured current (its allocation alone without a measurement; with
 /// `lb9` false, its measured current alone where it has one).
-pub(crate) fn count_on(p: &PointState, ph: usize, alloc: u32, lb9: bool) -> u32 {
-    let a = if p.w.mask & (1 << ph) != 0 { alloc } else { 0 };
-    if !p.w.has_meas {
+pub(crate) fn count_on(w: &PointWork, ph: usize, alloc: u32, lb9: bool) -> u32 {
+    let a = if w.mask & (1 << ph) != 0 { alloc } else { 0 };
+    if !w.has_meas {
         return a;
     }
-    let m = p.w.measured.get(ph).copied().unwrap_or(0);
+    let m = w.measured.get(ph).copied().unwrap_or(0);
     if lb9 { a.max(m) } else { m }
 }
 
 /// What a point counts on each supply phase (`count_on` at its allocation), straight-line.
 #[inline]
-pub(crate) fn counts(p: &PointState, lb9: bool) -> [u32; 3] {
-    let a = p.alloc_ma;
-    let mask = p.w.mask;
-    let m = p.w.measured;
+pub(crate) fn counts(alloc_ma: u32, w: &PointWork, lb9: bool) -> [u32; 3] {
+    let a = alloc_ma;
+    let mask = w.mask;
+    let m = w.measured;
     let mut v = [0u32; 3];
     for (ph, (out, mv)) in v.iter_mut().zip(m).enumerate() {
         let al = if mask & (1 << ph) != 0 { a } else { 0 };
-        *out = if !p.w.has_meas {
+        *out = if !w.has_meas {
             al
         } else if lb9 {
             al.max(mv)

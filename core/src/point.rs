@@ -6,7 +6,7 @@ use crate::config::{General, Location, PointConfig, min_for, phase_mask, static_
 use crate::cp::{CableStatus, front_end, note_charge_state};
 use crate::io::{NO_NODE, PointInputs};
 use crate::session::{self, OutletStatus, SessionView};
-use crate::state::{NO_CAND, PointState, Run, StationState, THREE, bits};
+use crate::state::{NO_CAND, PointState, PointWork, Run, StationState, THREE, bits};
 use crate::step::{Conditions, Ctx, fresh};
 use crate::types::{AllocReason, Commands, PhaseCount, SocketType, VehicleState};
 
@@ -17,6 +17,7 @@ pub(crate) fn prepare_point(
     cond: &Conditions,
     pc: &PointConfig,
     p: &mut PointState,
+    w: &mut PointWork,
     pi: &PointInputs,
     energy_dt: u64,
 ) -> bool {
@@ -25,11 +26,11 @@ pub(crate) fn prepare_point(
     let t = &g.timers;
     let now = st.now;
     let mut lost = false;
-    p.w.immediate = false;
-    p.w.node = NO_NODE;
+    w.immediate = false;
+    w.node = NO_NODE;
     // CAB-3: a domestic socket has no pilot; a plug in it stands for a vehicle ready to draw.
     let domestic = pc.socket == SocketType::TE || (pc.socket == SocketType::T2TE && pi.domestic);
-    p.w.domestic = domestic;
+    w.domestic = domestic;
     let vehicle = if domestic {
         let v = if pi.domestic {
             VehicleState::C
@@ -77,12 +78,12 @@ pub(crate) fn prepare_point(
     p.vehicle = vehicle;
 
     // Measured current per supply phase (wiring), and metering (MT-1).
-    p.w.has_meas = pi.measured_ma.is_some();
-    p.w.measured = [0; 3];
+    w.has_meas = pi.measured_ma.is_some();
+    w.measured = [0; 3];
     let meas = pi.measured_ma.unwrap_or([0; 3]);
     for (k, m) in meas.iter().enumerate() {
         if let Some(sup) = pc.wiring.get(k)
-            && let Some(slot) = p.w.measured.get_mut(sup.index())
+            && let Some(slot) = w.measured.get_mut(sup.index())
         {
             *slot = *m;
         }
@@ -153,13 +154,13 @@ pub(crate) fn prepare_point(
     } else {
         PhaseCount::Three
     };
-    p.w.min = if domestic {
+    w.min = if domestic {
         // CAB-3: switched on at its rated current or off, never reduced.
         pc.rated_ma
     } else {
         min_for(th, count)
     };
-    p.w.mask = if pc.phases == PhaseCount::One {
+    w.mask = if pc.phases == PhaseCount::One {
         phase_mask(pc)
     } else if p.phase_mode == THREE {
         0b111
@@ -168,8 +169,8 @@ pub(crate) fn prepare_point(
             .get(usize::from(p.phase_mode))
             .map_or(0b111, |ph| ph.bit())
     };
-    p.w.cable_fault = false;
-    p.w.cable = CableStatus::NotPlugged;
+    w.cable_fault = false;
+    w.cable = CableStatus::NotPlugged;
     let mut cable_ma = None;
     let uses_pp = matches!(
         pc.socket,
@@ -177,33 +178,33 @@ pub(crate) fn prepare_point(
     ) && !domestic;
     if uses_pp && let Some(ohm) = pi.pp_ohm {
         let cable = CableStatus::of(ohm);
-        p.w.cable = cable;
+        w.cable = cable;
         cable_ma = cable.capacity_ma(pc.phases == PhaseCount::One);
         // CAB-2: outside every band, or a vehicle on the pilot with no cable, is a cable fault;
         // it clears as soon as the resistance is back in a band.
         // A plug pulled out shows "no cable" in the same sample as the pilot's A, which is
         // still being debounced: judge the pilot as read, too.
-        p.w.cable_fault = cable == CableStatus::Fault
+        w.cable_fault = cable == CableStatus::Fault
             || (cable_ma.is_none()
                 && vehicle.connected()
                 && pi
                     .cp
                     .is_none_or(|cp| crate::cp::classify_raw(cp.high_mv).connected()));
     }
-    let thermal = thermal_state(g, p, pi, pc.rated_ma.min(pc.derated_ma));
+    let thermal = thermal_state(g, p, w.min, pi, pc.rated_ma.min(pc.derated_ma));
     // The session (SPEC §5): the plug is the PP reading where there is one, else the pilot.
     let plug = if domestic {
         pi.domestic
     } else if uses_pp && pi.pp_ohm.is_some() {
         // The PP reading classified above.
-        p.w.cable != CableStatus::NotPlugged
+        w.cable != CableStatus::NotPlugged
     } else {
         vehicle.connected()
     };
     let view = SessionView {
         vehicle,
         plug,
-        cable_fault: p.w.cable_fault,
+        cable_fault: w.cable_fault,
         lock_closed: pi.lock_closed,
         shutter_open: pi.shutter_open,
         badge: pi.badge,
@@ -224,7 +225,7 @@ pub(crate) fn prepare_point(
     }
     let block = if cond.protection {
         Some((AllocReason::ProtectionDevice, true))
-    } else if p.has(bits::WELDED | bits::PILOT_FAULT | bits::HARD_FAULT) || p.w.cable_fault {
+    } else if p.has(bits::WELDED | bits::PILOT_FAULT | bits::HARD_FAULT) || w.cable_fault {
         Some((AllocReason::Fault, true))
     } else if !vehicle.connected() {
         Some((AllocReason::NoVehicle, true))
@@ -290,24 +291,24 @@ pub(crate) fn prepare_point(
             }
         }
     }
-    if ceil < p.w.min {
+    if ceil < w.min {
         ceil = 0;
     } else if p.has(bits::IDLE) {
-        ceil = p.w.min;
+        ceil = w.min;
         why = AllocReason::EvIdle;
     }
-    p.w.ceil = ceil;
-    p.w.ceil_reason = why;
-    p.w.vip = pi.vip || p.has(bits::SESS_VIP);
+    w.ceil = ceil;
+    w.ceil_reason = why;
+    w.vip = pi.vip || p.has(bits::SESS_VIP);
     match block {
         Some((r, immediate)) => {
-            p.w.wants = false;
-            p.w.immediate = immediate;
-            p.w.reason = r;
+            w.wants = false;
+            w.immediate = immediate;
+            w.reason = r;
         }
         None => {
-            p.w.wants = ceil > 0;
-            p.w.reason = why;
+            w.wants = ceil > 0;
+            w.reason = why;
         }
     }
     lost
@@ -401,12 +402,17 @@ fn welded_contactor(
 /// above the pause temperature the point pauses until it is a hysteresis below it again. A point
 /// whose temperature input is missing while thermal derating is configured runs at its minimum
 /// (the sensor may be broken: derate, do not guess).
-fn thermal_state(g: &General, p: &mut PointState, pi: &PointInputs, base: u32) -> Option<u32> {
+fn thermal_state(
+    g: &General,
+    p: &mut PointState,
+    min: u32,
+    pi: &PointInputs,
+    base: u32,
+) -> Option<u32> {
     let Some(tc) = g.protection.thermal else {
         p.put(bits::THERMAL_PAUSE, false);
         return None;
     };
-    let min = p.w.min;
     let Some(temp) = pi.temperature_dc else {
         return Some(min);
     };

@@ -22,7 +22,7 @@ use crate::config::{
     General, MAX_POINTS, NodeConfig, PointConfig, ShedPriority, is_beneath, start_threshold,
 };
 use crate::io::NO_NODE;
-use crate::state::{NodeState, PointState, Run, Stamp, bits};
+use crate::state::{NodeWork, PointState, PointWork, Run, Stamp, bits};
 use crate::step::Ctx;
 use crate::tree::{add_own, sum_up};
 use crate::types::AllocReason;
@@ -32,17 +32,23 @@ pub(crate) fn select(
     cx: &Ctx<'_>,
     last_rotation: &mut Stamp,
     points: &mut [PointState],
-    nodes: &mut [NodeState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
 ) {
-    start_selection(cx, points, nodes);
-    shed_until_fit(cx, points, nodes);
-    rotate(cx, last_rotation, points, nodes);
-    start_waiting(cx, points, nodes);
+    start_selection(cx, points, work, nodes);
+    shed_until_fit(cx, points, work, nodes);
+    rotate(cx, last_rotation, points, work, nodes);
+    start_waiting(cx, points, work, nodes);
 }
 
 /// Step 1 of the module doc: the points that ran and still want current are selected, and
 /// every node gets the sums of their minimums (`sum_min`, and `sum_vip` of the VIPs).
-fn start_selection(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
+fn start_selection(
+    cx: &Ctx<'_>,
+    points: &[PointState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
+) {
     let Ctx { pcfg, ncfg, .. } = *cx;
     for n in nodes.iter_mut() {
         n.sum_min = [0; 3];
@@ -50,19 +56,13 @@ fn start_selection(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeSta
     }
     // Each selected point's minimum on its own node, then every node's sums into its ancestors
     // (tree.rs): the same sums as `add_min` for each point, without a walk up the tree per point.
-    for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
-        p.w.in_s = p.w.wants && p.run == Run::Running;
-        p.w.tried = false;
-        if p.w.in_s {
-            let v = [0u8, 1, 2].map(|ph| {
-                if p.w.mask & (1 << ph) != 0 {
-                    p.w.min
-                } else {
-                    0
-                }
-            });
+    for ((pc, p), w) in pcfg.iter().zip(points).zip(work.iter_mut()) {
+        w.in_s = w.wants && p.run == Run::Running;
+        w.tried = false;
+        if w.in_s {
+            let v = [0u8, 1, 2].map(|ph| if w.mask & (1 << ph) != 0 { w.min } else { 0 });
             add_own(nodes, pc.node, |n| &mut n.sum_min, v);
-            if p.w.vip {
+            if w.vip {
                 add_own(nodes, pc.node, |n| &mut n.sum_vip, v);
             }
         }
@@ -81,7 +81,8 @@ fn rotate(
     cx: &Ctx<'_>,
     last_rotation: &mut Stamp,
     points: &mut [PointState],
-    nodes: &mut [NodeState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
 ) {
     let Ctx {
         g, st, pcfg, ncfg, ..
@@ -94,14 +95,14 @@ fn rotate(
     }
     // The waiting point that waited longest, held only by lack of current.
     let mut best: Option<(u64, usize, u16)> = None;
-    for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
-        if !p.w.wants || p.w.in_s || p.run != Run::Waiting {
+    for (i, ((pc, p), w)) in pcfg.iter().zip(points.iter()).zip(work.iter()).enumerate() {
+        if !w.wants || w.in_s || p.run != Run::Waiting {
             continue;
         }
         if start_hold(cx, p, i).is_some() {
             continue;
         }
-        let Some(short) = shortfall(g, ncfg, nodes, pc, p) else {
+        let Some(short) = shortfall(g, ncfg, nodes, pc, w) else {
             continue;
         };
         let key = (st.at(p.since), i, short);
@@ -109,82 +110,66 @@ fn rotate(
             best = Some(key);
         }
     }
-    let Some((_, w, short)) = best else { return };
-    let Some(wp) = points.get(w).copied() else {
+    let Some((_, wi, short)) = best else { return };
+    let Some(ww) = work.get(wi).copied() else {
         return;
     };
     // The point the shedding priority would shed next on that node, past its minimum run.
     let min_run = g.timers.min_run_ms;
-    let victim = next_to_shed(cx, points, usize::from(short), |p| {
-        p.w.in_s
+    let victim = next_to_shed(cx, points, work, usize::from(short), |p, w| {
+        w.in_s
             && p.run == Run::Running
-            && (wp.w.vip || !p.w.vip)
-            && p.w.mask & wp.w.mask != 0
+            && (ww.vip || !w.vip)
+            && w.mask & ww.mask != 0
             && st.passed(p.since, min_run)
     });
     let Some(v) = victim else { return };
-    let (Some(vc), Some(wc)) = (pcfg.get(v).copied(), pcfg.get(w).copied()) else {
+    let (Some(vc), Some(wc)) = (pcfg.get(v).copied(), pcfg.get(wi).copied()) else {
         return;
     };
-    let Some(vp) = points.get_mut(v) else { return };
-    vp.w.in_s = false;
-    let vcopy = *vp;
+    let Some(vw) = work.get_mut(v) else { return };
+    vw.in_s = false;
+    let vcopy = *vw;
     add_min(ncfg, nodes, &vc, &vcopy, true);
-    if shortfall(g, ncfg, nodes, &wc, &wp).is_some() {
+    if shortfall(g, ncfg, nodes, &wc, &ww).is_some() {
         // The swap would not let the waiting point start: undo.
-        if let Some(vp) = points.get_mut(v) {
-            vp.w.in_s = true;
+        if let Some(vw) = work.get_mut(v) {
+            vw.in_s = true;
         }
         add_min(ncfg, nodes, &vc, &vcopy, false);
         return;
     }
-    if let Some(vp) = points.get_mut(v) {
-        vp.w.tried = true;
-        vp.w.reason = AllocReason::Shed;
-        vp.w.node = short;
+    if let (Some(vp), Some(vw)) = (points.get_mut(v), work.get_mut(v)) {
+        vw.tried = true;
+        vw.reason = AllocReason::Shed;
+        vw.node = short;
         vp.run = Run::Waiting;
         vp.since = st.now;
         vp.put(bits::STOPPED | bits::SHED, true);
     }
-    if let Some(wp) = points.get_mut(w) {
-        wp.w.in_s = true;
-        wp.w.tried = true;
+    if let Some(w) = work.get_mut(wi) {
+        w.in_s = true;
+        w.tried = true;
     }
-    add_min(ncfg, nodes, &wc, &wp, false);
+    add_min(ncfg, nodes, &wc, &ww, false);
     *last_rotation = st.now;
 }
 
 fn add_min(
     ncfg: &[NodeConfig],
-    nodes: &mut [NodeState],
+    nodes: &mut [NodeWork],
     pc: &PointConfig,
-    p: &PointState,
+    p: &PointWork,
     sub: bool,
 ) {
-    add_on_constraints(
-        ncfg,
-        nodes,
-        pc.node,
-        p.w.mask,
-        |n| &mut n.sum_min,
-        p.w.min,
-        sub,
-    );
-    if p.w.vip {
-        add_on_constraints(
-            ncfg,
-            nodes,
-            pc.node,
-            p.w.mask,
-            |n| &mut n.sum_vip,
-            p.w.min,
-            sub,
-        );
+    add_on_constraints(ncfg, nodes, pc.node, p.mask, |n| &mut n.sum_min, p.min, sub);
+    if p.vip {
+        add_on_constraints(ncfg, nodes, pc.node, p.mask, |n| &mut n.sum_vip, p.min, sub);
     }
 }
 
 /// The first constraint whose selected minimums exceed its limit.
-fn short_constraint(nodes: &[NodeState]) -> Option<(usize, usize)> {
+fn short_constraint(nodes: &[NodeWork]) -> Option<(usize, usize)> {
     nodes.iter().enumerate().find_map(|(i, n)| {
         n.sum_min
             .iter()
@@ -195,10 +180,19 @@ fn short_constraint(nodes: &[NodeState]) -> Option<(usize, usize)> {
 }
 
 /// Whether point `a` (index `ia`) is shed before point `b` (LB-5, LB-6).
-fn shed_before(cx: &Ctx<'_>, a: &PointState, ia: usize, b: &PointState, ib: usize) -> bool {
+#[allow(clippy::too_many_arguments)]
+fn shed_before(
+    cx: &Ctx<'_>,
+    a: &PointState,
+    wa: &PointWork,
+    ia: usize,
+    b: &PointState,
+    wb: &PointWork,
+    ib: usize,
+) -> bool {
     let Ctx { g, st, .. } = *cx;
-    if a.w.vip != b.w.vip {
-        return !a.w.vip;
+    if wa.vip != wb.vip {
+        return !wa.vip;
     }
     let mature = |p: &PointState| p.run == Run::Running && st.passed(p.since, g.timers.min_run_ms);
     let (ma, mb) = (mature(a), mature(b));
@@ -238,7 +232,12 @@ fn shed_before(cx: &Ctx<'_>, a: &PointState, ia: usize, b: &PointState, ib: usiz
 /// A point shed for an earlier constraint no longer counts for a later one, which may fit by the
 /// time it is reached. O(nodes) when nothing is short; otherwise, per short constraint, one pass
 /// over the points, O(eligible) to build the heap and O(log N) per shed.
-fn shed_until_fit(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
+fn shed_until_fit(
+    cx: &Ctx<'_>,
+    points: &mut [PointState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
+) {
     let Some(short) = short_constraint(nodes) else {
         return;
     };
@@ -246,21 +245,25 @@ fn shed_until_fit(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeStat
     if count <= SCAN_POINTS || count > HEAP_POINTS {
         // A few points: a scan per victim costs less than keys and a heap. Too many for the
         // slot key (not for a validated configuration, MAX_POINTS): the same, slowly.
-        shed_by_scan(cx, points, nodes, short);
+        shed_by_scan(cx, points, work, nodes, short);
         return;
     }
     match cx.g.shed_priority {
         // The slot key is exact: its integer order is the shedding order.
-        ShedPriority::ChargeDuration => shed_by_heap(cx, points, nodes, short.0, |_, a, b| a < b),
+        ShedPriority::ChargeDuration => {
+            shed_by_heap(cx, points, work, nodes, short.0, |_, _, a, b| a < b);
+        }
         ShedPriority::EnergyDelivered => {
-            shed_by_heap(cx, points, nodes, short.0, |points, a, b| {
+            shed_by_heap(cx, points, work, nodes, short.0, |points, work, a, b| {
                 if a >> INDEX_BITS != b >> INDEX_BITS {
                     return a < b;
                 }
                 // Equal whole mWh (or both capped): the full order decides.
                 let (ia, ib) = (key_index(a), key_index(b));
-                match (points.get(ia), points.get(ib)) {
-                    (Some(pa), Some(pb)) => shed_before(cx, pa, ia, pb, ib),
+                match (points.get(ia), work.get(ia), points.get(ib), work.get(ib)) {
+                    (Some(pa), Some(wa), Some(pb), Some(wb)) => {
+                        shed_before(cx, pa, wa, ia, pb, wb, ib)
+                    }
                     _ => a < b,
                 }
             });
@@ -273,14 +276,17 @@ fn shed_until_fit(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeStat
 fn shed_by_scan(
     cx: &Ctx<'_>,
     points: &mut [PointState],
-    nodes: &mut [NodeState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
     mut short: (usize, usize),
 ) {
     loop {
         let (node, ph) = short;
-        let victim = next_to_shed(cx, points, node, |p| p.w.in_s && p.w.mask & (1 << ph) != 0);
+        let victim = next_to_shed(cx, points, work, node, |_, w| {
+            w.in_s && w.mask & (1 << ph) != 0
+        });
         let Some(v) = victim else { return };
-        if !shed_one(cx, points, nodes, v, node) {
+        if !shed_one(cx, points, work, nodes, v, node) {
             return;
         }
         let Some(next) = short_constraint(nodes) else {
@@ -295,9 +301,10 @@ fn shed_by_scan(
 fn shed_by_heap(
     cx: &Ctx<'_>,
     points: &mut [PointState],
-    nodes: &mut [NodeState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
     first: usize,
-    first_of: impl Fn(&[PointState], u64, u64) -> bool + Copy,
+    first_of: impl Fn(&[PointState], &[PointWork], u64, u64) -> bool + Copy,
 ) {
     let Ctx { pcfg, ncfg, .. } = *cx;
     let count = pcfg.len().min(points.len());
@@ -312,20 +319,20 @@ fn shed_by_heap(
             let bit = 1u8 << ph;
             let mut end = 0usize;
             for i in 0..count {
-                let (Some(pc), Some(p)) = (pcfg.get(i), points.get(i)) else {
+                let (Some(pc), Some(p), Some(w)) = (pcfg.get(i), points.get(i), work.get(i)) else {
                     break;
                 };
-                if !p.w.in_s
-                    || p.w.mask & bit == 0
+                if !w.in_s
+                    || w.mask & bit == 0
                     || !(root || is_beneath(ncfg, usize::from(pc.node), node))
                 {
                     continue;
                 }
-                let key = shed_key(cx, p, i);
-                High::set(points, end, key);
+                let key = shed_key(cx, p, w, i);
+                High::set(work, end, key);
                 end = end.saturating_add(1);
             }
-            heapify::<High>(points, end, first_of);
+            heapify::<High>(points, work, end, first_of);
             while is_short(nodes, node, ph) {
                 if end == 0 {
                     // Nothing left to shed on the first short constraint: as the one-at-a-time
@@ -333,8 +340,8 @@ fn shed_by_heap(
                     return;
                 }
                 end = end.saturating_sub(1);
-                let top = pop::<High>(points, end, first_of);
-                if !shed_one(cx, points, nodes, key_index(top), node) {
+                let top = pop::<High>(points, work, end, first_of);
+                if !shed_one(cx, points, work, nodes, key_index(top), node) {
                     return;
                 }
             }
@@ -343,7 +350,7 @@ fn shed_by_heap(
 }
 
 /// Whether the selected minimums exceed the limit of constraint (`node`, `ph`).
-fn is_short(nodes: &[NodeState], node: usize, ph: usize) -> bool {
+fn is_short(nodes: &[NodeWork], node: usize, ph: usize) -> bool {
     nodes.get(node).is_some_and(|n| {
         let s = n.sum_min.get(ph).copied().unwrap_or(0);
         n.lim.get(ph).is_some_and(|l| s > *l)
@@ -354,19 +361,20 @@ fn is_short(nodes: &[NodeState], node: usize, ph: usize) -> bool {
 fn shed_one(
     cx: &Ctx<'_>,
     points: &mut [PointState],
-    nodes: &mut [NodeState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
     v: usize,
     node: usize,
 ) -> bool {
     let Ctx { st, pcfg, ncfg, .. } = *cx;
-    let (Some(pc), Some(p)) = (pcfg.get(v), points.get_mut(v)) else {
+    let (Some(pc), Some(p), Some(w)) = (pcfg.get(v), points.get_mut(v), work.get_mut(v)) else {
         return false;
     };
-    p.w.in_s = false;
-    p.w.tried = true;
-    add_min(ncfg, nodes, pc, p, true);
-    p.w.reason = AllocReason::Shed;
-    p.w.node = u16::try_from(node).unwrap_or(NO_NODE);
+    w.in_s = false;
+    w.tried = true;
+    add_min(ncfg, nodes, pc, w, true);
+    w.reason = AllocReason::Shed;
+    w.node = u16::try_from(node).unwrap_or(NO_NODE);
     if p.run == Run::Running {
         p.run = Run::Waiting;
         p.since = st.now;
@@ -400,7 +408,7 @@ const _: () = assert!(MAX_POINTS <= HEAP_POINTS);
 /// (where "not running" lands) keeps it too. The key is then exactly `shed_before`'s order.
 /// Most energy: only the whole mWh (capped), inverted, so equal keys above the index may still
 /// differ in energy and are compared by `shed_before` (`shed_until_fit`).
-fn shed_key(cx: &Ctx<'_>, p: &PointState, i: usize) -> u64 {
+fn shed_key(cx: &Ctx<'_>, p: &PointState, w: &PointWork, i: usize) -> u64 {
     let Ctx { g, st, .. } = *cx;
     let running = p.run == Run::Running;
     let mature = running && st.passed(p.since, g.timers.min_run_ms);
@@ -412,7 +420,7 @@ fn shed_key(cx: &Ctx<'_>, p: &PointState, i: usize) -> u64 {
         // PRIO_MAX is all ones: the XOR is PRIO_MAX − mWh.
         ShedPriority::EnergyDelivered => PRIO_MAX ^ p.energy.mwh.min(PRIO_MAX),
     };
-    (u64::from(p.w.vip) << 47)
+    (u64::from(w.vip) << 47)
         | (u64::from(!mature) << 46)
         | (prio << INDEX_BITS)
         | (INDEX_MASK ^ (i as u64 & INDEX_MASK))
@@ -425,8 +433,8 @@ fn key_index(key: u64) -> usize {
 
 /// Where a heap keeps its keys in the order slots (`points[k].w.order`).
 trait Lane {
-    fn at(points: &[PointState], k: usize) -> u64;
-    fn set(points: &mut [PointState], k: usize, key: u64);
+    fn at(work: &[PointWork], k: usize) -> u64;
+    fn set(work: &mut [PointWork], k: usize, key: u64);
 }
 
 /// The whole slot (`start_waiting`'s sort).
@@ -434,14 +442,14 @@ struct Whole;
 
 impl Lane for Whole {
     #[inline]
-    fn at(points: &[PointState], k: usize) -> u64 {
-        points.get(k).map_or(0, |p| p.w.order)
+    fn at(work: &[PointWork], k: usize) -> u64 {
+        work.get(k).map_or(0, |w| w.order)
     }
 
     #[inline]
-    fn set(points: &mut [PointState], k: usize, key: u64) {
-        if let Some(p) = points.get_mut(k) {
-            p.w.order = key;
+    fn set(work: &mut [PointWork], k: usize, key: u64) {
+        if let Some(w) = work.get_mut(k) {
+            w.order = key;
         }
     }
 }
@@ -451,14 +459,14 @@ struct High;
 
 impl Lane for High {
     #[inline]
-    fn at(points: &[PointState], k: usize) -> u64 {
-        points.get(k).map_or(0, |p| p.w.order >> HEAP_SHIFT)
+    fn at(work: &[PointWork], k: usize) -> u64 {
+        work.get(k).map_or(0, |w| w.order >> HEAP_SHIFT)
     }
 
     #[inline]
-    fn set(points: &mut [PointState], k: usize, key: u64) {
-        if let Some(p) = points.get_mut(k) {
-            p.w.order = (p.w.order & SLOT_KEEP) | (key << HEAP_SHIFT);
+    fn set(work: &mut [PointWork], k: usize, key: u64) {
+        if let Some(w) = work.get_mut(k) {
+            w.order = (w.order & SLOT_KEEP) | (key << HEAP_SHIFT);
         }
     }
 }
@@ -471,47 +479,49 @@ impl Lane for High {
 /// `..end`).
 #[inline]
 fn sift_down<L: Lane>(
-    points: &mut [PointState],
+    points: &[PointState],
+    work: &mut [PointWork],
     mut root: usize,
     end: usize,
-    first: impl Fn(&[PointState], u64, u64) -> bool,
+    first: impl Fn(&[PointState], &[PointWork], u64, u64) -> bool,
 ) {
     // (Lets the compiler drop the bounds checks below.)
-    let end = end.min(points.len());
-    let item = L::at(points, root);
+    let end = end.min(work.len());
+    let item = L::at(work, root);
     loop {
         let mut child = (root << 1) | 1;
         if child >= end {
             break;
         }
-        let mut c = L::at(points, child);
+        let mut c = L::at(work, child);
         let right = child.wrapping_add(1);
         if right < end {
-            let r = L::at(points, right);
-            if first(points, r, c) {
+            let r = L::at(work, right);
+            if first(points, work, r, c) {
                 (child, c) = (right, r);
             }
         }
-        if !first(points, c, item) {
+        if !first(points, work, c, item) {
             break;
         }
-        L::set(points, root, c);
+        L::set(work, root, c);
         root = child;
     }
-    L::set(points, root, item);
+    L::set(work, root, item);
 }
 
 /// Makes a heap of the slots `..end`.
 #[inline]
 fn heapify<L: Lane>(
-    points: &mut [PointState],
+    points: &[PointState],
+    work: &mut [PointWork],
     end: usize,
-    first: impl Fn(&[PointState], u64, u64) -> bool + Copy,
+    first: impl Fn(&[PointState], &[PointWork], u64, u64) -> bool + Copy,
 ) {
     let mut k = end / 2;
     while k > 0 {
         k = k.wrapping_sub(1);
-        sift_down::<L>(points, k, end, first);
+        sift_down::<L>(points, work, k, end, first);
     }
 }
 
@@ -520,40 +530,41 @@ fn heapify<L: Lane>(
 /// rises little, mostly: one comparison per level instead of two).
 #[inline]
 fn pop<L: Lane>(
-    points: &mut [PointState],
+    points: &[PointState],
+    work: &mut [PointWork],
     end: usize,
-    first: impl Fn(&[PointState], u64, u64) -> bool,
+    first: impl Fn(&[PointState], &[PointWork], u64, u64) -> bool,
 ) -> u64 {
-    let top = L::at(points, 0);
-    let last = L::at(points, end);
-    let end = end.min(points.len());
+    let top = L::at(work, 0);
+    let last = L::at(work, end);
+    let end = end.min(work.len());
     let mut hole = 0usize;
     loop {
         let mut child = (hole << 1) | 1;
         if child >= end {
             break;
         }
-        let mut c = L::at(points, child);
+        let mut c = L::at(work, child);
         let right = child.wrapping_add(1);
         if right < end {
-            let r = L::at(points, right);
-            if first(points, r, c) {
+            let r = L::at(work, right);
+            if first(points, work, r, c) {
                 (child, c) = (right, r);
             }
         }
-        L::set(points, hole, c);
+        L::set(work, hole, c);
         hole = child;
     }
     while hole > 0 {
         let parent = hole.wrapping_sub(1) >> 1;
-        let up = L::at(points, parent);
-        if !first(points, last, up) {
+        let up = L::at(work, parent);
+        if !first(points, work, last, up) {
             break;
         }
-        L::set(points, hole, up);
+        L::set(work, hole, up);
         hole = parent;
     }
-    L::set(points, hole, last);
+    L::set(work, hole, last);
     top
 }
 
@@ -561,20 +572,21 @@ fn pop<L: Lane>(
 fn next_to_shed(
     cx: &Ctx<'_>,
     points: &[PointState],
+    work: &[PointWork],
     node: usize,
-    eligible: impl Fn(&PointState) -> bool,
+    eligible: impl Fn(&PointState, &PointWork) -> bool,
 ) -> Option<usize> {
     let Ctx { pcfg, ncfg, .. } = *cx;
-    let mut victim: Option<(usize, &PointState)> = None;
-    for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
-        if !eligible(p) || !is_beneath(ncfg, usize::from(pc.node), node) {
+    let mut victim: Option<(usize, &PointState, &PointWork)> = None;
+    for (i, ((pc, p), w)) in pcfg.iter().zip(points.iter()).zip(work.iter()).enumerate() {
+        if !eligible(p, w) || !is_beneath(ncfg, usize::from(pc.node), node) {
             continue;
         }
-        if victim.is_none_or(|(v, vp)| shed_before(cx, p, i, vp, v)) {
-            victim = Some((i, p));
+        if victim.is_none_or(|(v, vp, vw)| shed_before(cx, p, w, i, vp, vw, v)) {
+            victim = Some((i, p, w));
         }
     }
-    victim.map(|(v, _)| v)
+    victim.map(|(v, _, _)| v)
 }
 
 /// Whether the minimum pause (LB-6) or the start stagger (SU-1) still holds a waiting point.
@@ -596,21 +608,28 @@ pub(crate) fn start_hold(cx: &Ctx<'_>, p: &PointState, index: usize) -> Option<(
     None
 }
 
-fn start_waiting(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
+fn start_waiting(
+    cx: &Ctx<'_>,
+    points: &mut [PointState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
+) {
     let Ctx { g, pcfg, ncfg, .. } = *cx;
-    // Candidates go into the order slots (slot k lives in points[k].w.order); points held by
+    // Candidates go into the order slots (slot k lives in work[k].order); points held by
     // their pause or stagger say so, or "shed" if current would not be there anyway.
     let mut m = 0usize;
     for i in 0..points.len() {
-        let Some(p) = points.get(i) else { break };
-        if !p.w.wants || p.w.in_s || p.w.tried {
+        let (Some(p), Some(w)) = (points.get(i), work.get(i).copied()) else {
+            break;
+        };
+        if !w.wants || w.in_s || w.tried {
             continue;
         }
         if let Some((why, _)) = start_hold(cx, p, i) {
-            let short = pcfg.get(i).and_then(|pc| shortfall(g, ncfg, nodes, pc, p));
-            if let Some(p) = points.get_mut(i) {
-                p.w.tried = true;
-                (p.w.reason, p.w.node) = match short {
+            let short = pcfg.get(i).and_then(|pc| shortfall(g, ncfg, nodes, pc, &w));
+            if let Some(w) = work.get_mut(i) {
+                w.tried = true;
+                (w.reason, w.node) = match short {
                     Some(n) => (AllocReason::Shed, n),
                     None => (why, NO_NODE),
                 };
@@ -618,33 +637,33 @@ fn start_waiting(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState
             continue;
         }
         // VIP first, then waiting longest, then lowest index, as one integer (index < 2^16).
-        let key = (u64::from(!p.w.vip) << 48) | (u64::from(p.since.0) << 16) | (i as u64);
-        if let Some(slot) = points.get_mut(m) {
-            slot.w.order = key;
+        let key = (u64::from(!w.vip) << 48) | (u64::from(p.since.0) << 16) | (i as u64);
+        if let Some(slot) = work.get_mut(m) {
+            slot.order = key;
         }
         m = m.saturating_add(1);
     }
-    sort_slots(points, m);
+    sort_slots(work, m);
     for k in 0..m {
-        let Some(i) = points.get(k).map(|slot| (slot.w.order & 0xFFFF) as usize) else {
+        let Some(i) = work.get(k).map(|slot| (slot.order & 0xFFFF) as usize) else {
             break;
         };
-        let (Some(pc), Some(p)) = (pcfg.get(i), points.get_mut(i)) else {
+        let (Some(pc), Some(w)) = (pcfg.get(i), work.get_mut(i)) else {
             continue;
         };
-        p.w.tried = true;
-        if p.w.in_s {
+        w.tried = true;
+        if w.in_s {
             continue;
         }
-        if let Some(n) = shortfall(g, ncfg, nodes, pc, p) {
-            p.w.reason = AllocReason::Shed;
-            p.w.node = n;
+        if let Some(n) = shortfall(g, ncfg, nodes, pc, w) {
+            w.reason = AllocReason::Shed;
+            w.node = n;
             continue;
         }
-        p.w.in_s = true;
-        add_min(ncfg, nodes, pc, p, false);
-        if p.w.vip {
-            shed_until_fit(cx, points, nodes);
+        w.in_s = true;
+        add_min(ncfg, nodes, pc, w, false);
+        if w.vip {
+            shed_until_fit(cx, points, work, nodes);
         }
     }
 }
@@ -652,14 +671,14 @@ fn start_waiting(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState
 /// Sorts the first `m` order slots (`points[k].w.order`, distinct keys) in increasing order: a
 /// heap sort, O(m log m), in place, no allocation; nothing to do when they already are in order
 /// (say, every candidate has waited since the same step), which one pass tells.
-fn sort_slots(points: &mut [PointState], m: usize) {
+fn sort_slots(work: &mut [PointWork], m: usize) {
     if m < 2 {
         return;
     }
-    let m = m.min(points.len());
+    let m = m.min(work.len());
     let mut sorted = true;
     for k in 1..m {
-        if Whole::at(points, k.wrapping_sub(1)) > Whole::at(points, k) {
+        if Whole::at(work, k.wrapping_sub(1)) > Whole::at(work, k) {
             sorted = false;
             break;
         }
@@ -667,13 +686,13 @@ fn sort_slots(points: &mut [PointState], m: usize) {
     if sorted {
         return;
     }
-    let larger = |_: &[PointState], a: u64, b: u64| a > b;
-    heapify::<Whole>(points, m, larger);
+    let larger = |_: &[PointState], _: &[PointWork], a: u64, b: u64| a > b;
+    heapify::<Whole>(&[], work, m, larger);
     let mut end = m;
     while end > 1 {
         end = end.wrapping_sub(1);
-        let top = pop::<Whole>(points, end, larger);
-        Whole::set(points, end, top);
+        let top = pop::<Whole>(&[], work, end, larger);
+        Whole::set(work, end, top);
     }
 }
 
@@ -682,19 +701,19 @@ fn sort_slots(points: &mut [PointState], m: usize) {
 fn shortfall(
     g: &General,
     ncfg: &[NodeConfig],
-    nodes: &[NodeState],
+    nodes: &[NodeWork],
     pc: &PointConfig,
-    p: &PointState,
+    p: &PointWork,
 ) -> Option<u16> {
-    let thr = start_threshold(&g.thresholds, p.w.min, p.w.ceil);
+    let thr = start_threshold(&g.thresholds, p.min, p.ceil);
     let mut short: Option<usize> = None;
     for_each_ancestor(ncfg, pc.node, |n| {
         if short.is_some() {
             return;
         }
         if let Some(ns) = nodes.get(n) {
-            let base = if p.w.vip { ns.sum_vip } else { ns.sum_min };
-            for ph in phases(p.w.mask) {
+            let base = if p.vip { ns.sum_vip } else { ns.sum_min };
+            for ph in phases(p.mask) {
                 let b = base.get(ph).copied().unwrap_or(u32::MAX);
                 let l = ns.lim.get(ph).copied().unwrap_or(0);
                 if b.saturating_add(thr) > l {
@@ -720,7 +739,12 @@ mod tests {
     // victim at a time, each found by a scan of every point and a walk up the tree).
     // -----------------------------------------------------------------------------------------
 
-    fn old_shed_until_fit(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
+    fn old_shed_until_fit(
+        cx: &Ctx<'_>,
+        points: &mut [PointState],
+        work: &mut [PointWork],
+        nodes: &mut [NodeWork],
+    ) {
         let Ctx { st, pcfg, ncfg, .. } = *cx;
         let mut guard = points.len().saturating_add(1);
         while guard > 0 {
@@ -728,17 +752,19 @@ mod tests {
             let Some((node, ph)) = short_constraint(nodes) else {
                 return;
             };
-            let victim =
-                old_next_to_shed(cx, points, node, |p| p.w.in_s && p.w.mask & (1 << ph) != 0);
+            let victim = old_next_to_shed(cx, points, work, node, |_, w| {
+                w.in_s && w.mask & (1 << ph) != 0
+            });
             let Some(v) = victim else { return };
-            let (Some(pc), Some(p)) = (pcfg.get(v), points.get_mut(v)) else {
+            let (Some(pc), Some(p), Some(w)) = (pcfg.get(v), points.get_mut(v), work.get_mut(v))
+            else {
                 return;
             };
-            p.w.in_s = false;
-            p.w.tried = true;
-            add_min(ncfg, nodes, pc, p, true);
-            p.w.reason = AllocReason::Shed;
-            p.w.node = u16::try_from(node).unwrap_or(NO_NODE);
+            w.in_s = false;
+            w.tried = true;
+            add_min(ncfg, nodes, pc, w, true);
+            w.reason = AllocReason::Shed;
+            w.node = u16::try_from(node).unwrap_or(NO_NODE);
             if p.run == Run::Running {
                 p.run = Run::Waiting;
                 p.since = st.now;
@@ -750,34 +776,40 @@ mod tests {
     fn old_next_to_shed(
         cx: &Ctx<'_>,
         points: &[PointState],
+        work: &[PointWork],
         node: usize,
-        eligible: impl Fn(&PointState) -> bool,
+        eligible: impl Fn(&PointState, &PointWork) -> bool,
     ) -> Option<usize> {
         let Ctx { pcfg, ncfg, .. } = *cx;
-        let mut victim: Option<(usize, &PointState)> = None;
-        for (i, (pc, p)) in pcfg.iter().zip(points.iter()).enumerate() {
-            if !eligible(p) || !is_beneath(ncfg, usize::from(pc.node), node) {
+        let mut victim: Option<(usize, &PointState, &PointWork)> = None;
+        for (i, ((pc, p), w)) in pcfg.iter().zip(points.iter()).zip(work).enumerate() {
+            if !eligible(p, w) || !is_beneath(ncfg, usize::from(pc.node), node) {
                 continue;
             }
-            if victim.is_none_or(|(v, vp)| shed_before(cx, p, i, vp, v)) {
-                victim = Some((i, p));
+            if victim.is_none_or(|(v, vp, vw)| shed_before(cx, p, w, i, vp, vw, v)) {
+                victim = Some((i, p, w));
             }
         }
-        victim.map(|(v, _)| v)
+        victim.map(|(v, _, _)| v)
     }
 
     /// Step 1 as it was: a walk up the tree for each selected point.
-    fn old_start_selection(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
+    fn old_start_selection(
+        cx: &Ctx<'_>,
+        points: &[PointState],
+        work: &mut [PointWork],
+        nodes: &mut [NodeWork],
+    ) {
         let Ctx { pcfg, ncfg, .. } = *cx;
         for n in nodes.iter_mut() {
             n.sum_min = [0; 3];
             n.sum_vip = [0; 3];
         }
-        for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
-            p.w.in_s = p.w.wants && p.run == Run::Running;
-            p.w.tried = false;
-            if p.w.in_s {
-                add_min(ncfg, nodes, pc, p, false);
+        for ((pc, p), w) in pcfg.iter().zip(points).zip(work.iter_mut()) {
+            w.in_s = w.wants && p.run == Run::Running;
+            w.tried = false;
+            if w.in_s {
+                add_min(ncfg, nodes, pc, w, false);
             }
         }
     }
@@ -947,7 +979,8 @@ mod tests {
         ncfg: Vec<NodeConfig>,
         now_ms: u64,
         points: Vec<PointState>,
-        nodes: Vec<NodeState>,
+        work: Vec<PointWork>,
+        nodes: Vec<NodeWork>,
     }
 
     impl Built {
@@ -997,7 +1030,7 @@ mod tests {
         }
         let label = |i: usize| (i + c.rotate % n) % n;
         let mut ncfg = vec![NodeConfig::new(None, NodeKind::Circuit, 0); n];
-        let mut nodes = vec![NodeState::new(); n];
+        let mut nodes = vec![NodeWork::new(); n];
         for i in 0..n {
             let parent = (i > 0).then(|| u16::try_from(label(parent[i])).expect("few nodes"));
             ncfg[label(i)] = NodeConfig::new(parent, NodeKind::Circuit, 0);
@@ -1011,15 +1044,18 @@ mod tests {
             })
             .collect();
         let mut points = Vec::new();
+        let mut work = Vec::new();
         for s in &c.points {
             let mut p = PointState::new();
-            p.w.mask = s.mask;
-            p.w.min = s.min;
-            p.w.vip = s.vip;
-            p.w.in_s = s.in_s;
-            p.w.wants = true;
-            p.w.tried = s.tried;
-            p.w.order = s.order;
+            let mut w = PointWork::new();
+            w.mask = s.mask;
+            w.min = s.min;
+            w.vip = s.vip;
+            w.in_s = s.in_s;
+            w.wants = true;
+            w.tried = s.tried;
+            w.order = s.order;
+            work.push(w);
             p.run = match s.run {
                 0 => Run::Idle,
                 1 => Run::Waiting,
@@ -1033,9 +1069,9 @@ mod tests {
             p.bits = s.bits;
             points.push(p);
         }
-        for (pc, p) in pcfg.iter().zip(&points) {
-            if p.w.in_s {
-                add_min(&ncfg, &mut nodes, pc, p, false);
+        for (pc, w) in pcfg.iter().zip(&work) {
+            if w.in_s {
+                add_min(&ncfg, &mut nodes, pc, w, false);
             }
         }
         for (i, spec) in c.nodes.iter().enumerate() {
@@ -1057,6 +1093,7 @@ mod tests {
             ncfg,
             now_ms: c.now_ms,
             points,
+            work,
             nodes,
         }
     }
@@ -1065,19 +1102,22 @@ mod tests {
     /// the new one must also keep the low 16 bits of every order slot (`start_waiting`'s).
     fn same_as_old(b: &Built) -> Result<(), TestCaseError> {
         let cx = b.cx();
-        let (mut old_points, mut old_nodes) = (b.points.clone(), b.nodes.clone());
-        old_shed_until_fit(&cx, &mut old_points, &mut old_nodes);
-        let (mut new_points, mut new_nodes) = (b.points.clone(), b.nodes.clone());
-        shed_until_fit(&cx, &mut new_points, &mut new_nodes);
-        for (i, (o, n)) in old_points.iter().zip(&new_points).enumerate() {
+        let (mut old_points, mut old_work, mut old_nodes) =
+            (b.points.clone(), b.work.clone(), b.nodes.clone());
+        old_shed_until_fit(&cx, &mut old_points, &mut old_work, &mut old_nodes);
+        let (mut new_points, mut new_work, mut new_nodes) =
+            (b.points.clone(), b.work.clone(), b.nodes.clone());
+        shed_until_fit(&cx, &mut new_points, &mut new_work, &mut new_nodes);
+        prop_assert_eq!(old_points, new_points);
+        for (i, (o, n)) in old_work.iter().zip(&new_work).enumerate() {
             prop_assert_eq!(
-                n.w.order & SLOT_KEEP,
-                b.points[i].w.order & SLOT_KEEP,
+                n.order & SLOT_KEEP,
+                b.work[i].order & SLOT_KEEP,
                 "slot {}",
                 i
             );
             let (mut o, mut n) = (*o, *n);
-            (o.w.order, n.w.order) = (0, 0);
+            (o.order, n.order) = (0, 0);
             prop_assert_eq!(o, n, "point {}", i);
         }
         prop_assert_eq!(old_nodes, new_nodes);
@@ -1102,15 +1142,15 @@ mod tests {
             wants in prop::collection::vec(any::<bool>(), 48),
         ) {
             let mut b = build(&c);
-            for (p, w) in b.points.iter_mut().zip(wants) {
-                p.w.wants = w;
+            for (w, x) in b.work.iter_mut().zip(wants) {
+                w.wants = x;
             }
             let cx = b.cx();
-            let (mut old_points, mut old_nodes) = (b.points.clone(), b.nodes.clone());
-            old_start_selection(&cx, &mut old_points, &mut old_nodes);
-            let (mut new_points, mut new_nodes) = (b.points.clone(), b.nodes.clone());
-            start_selection(&cx, &mut new_points, &mut new_nodes);
-            prop_assert_eq!(old_points, new_points);
+            let (mut old_work, mut old_nodes) = (b.work.clone(), b.nodes.clone());
+            old_start_selection(&cx, &b.points, &mut old_work, &mut old_nodes);
+            let (mut new_work, mut new_nodes) = (b.work.clone(), b.nodes.clone());
+            start_selection(&cx, &b.points, &mut new_work, &mut new_nodes);
+            prop_assert_eq!(old_work, new_work);
             prop_assert_eq!(old_nodes, new_nodes);
         }
 
@@ -1126,14 +1166,14 @@ mod tests {
             if presorted {
                 keys[..m].sort_unstable();
             }
-            let mut points = vec![PointState::new(); keys.len()];
-            for (p, k) in points.iter_mut().zip(&keys) {
-                p.w.order = *k;
+            let mut work = vec![PointWork::new(); keys.len()];
+            for (w, k) in work.iter_mut().zip(&keys) {
+                w.order = *k;
             }
-            sort_slots(&mut points, m);
+            sort_slots(&mut work, m);
             let mut want = keys.clone();
             want[..m].sort_unstable();
-            let got: Vec<u64> = points.iter().map(|p| p.w.order).collect();
+            let got: Vec<u64> = work.iter().map(|w| w.order).collect();
             prop_assert_eq!(got, want);
         }
 
@@ -1196,9 +1236,9 @@ mod tests {
         for (points, seed) in [(MAX_POINTS, 1), (MAX_POINTS, 2), (MAX_POINTS + 3, 3)] {
             let b = build(&large(points, seed));
             let shed_any = {
-                let (mut p, mut n) = (b.points.clone(), b.nodes.clone());
-                shed_until_fit(&b.cx(), &mut p, &mut n);
-                p.iter().zip(&b.points).any(|(a, o)| a.w.in_s != o.w.in_s)
+                let (mut p, mut w, mut n) = (b.points.clone(), b.work.clone(), b.nodes.clone());
+                shed_until_fit(&b.cx(), &mut p, &mut w, &mut n);
+                w.iter().zip(&b.work).any(|(a, o)| a.in_s != o.in_s)
             };
             assert!(shed_any, "the case sheds something");
             same_as_old(&b).expect("same as the one-at-a-time search");

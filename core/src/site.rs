@@ -4,7 +4,7 @@
 use crate::config::{default_node_fail_safe, is_beneath};
 use crate::io::NodeInputs;
 use crate::state::{
-    NodeSite, NodeState, PointSite, PointState, SITE_SLOTS, SITE_SLOTS_U8, SiteSlot, StationState,
+    NodeSite, NodeWork, PointSite, PointWork, SITE_SLOTS, SITE_SLOTS_U8, SiteSlot, StationState,
 };
 use crate::step::Ctx;
 use crate::types::{AllocReason, StationErrors};
@@ -32,8 +32,8 @@ use crate::types::{AllocReason, StationErrors};
 /// headroom, reason "site meter stale", station error "site meter lost".
 pub(crate) fn site_headroom(
     cx: &Ctx<'_>,
-    points: &[PointState],
-    nodes: &mut [NodeState],
+    work: &[PointWork],
+    nodes: &mut [NodeWork],
     psites: &mut [PointSite],
     nsites: &mut [NodeSite],
     inputs: &[NodeInputs],
@@ -50,13 +50,13 @@ pub(crate) fn site_headroom(
     if !ncfg.iter().any(|n| n.site_meter) {
         return;
     }
-    for (p, ps) in points.iter().zip(psites.iter_mut()) {
-        let has = p.w.has_meas;
+    for (p, ps) in work.iter().zip(psites.iter_mut()) {
+        let has = p.has_meas;
         for ((low, high), m) in ps
             .low_ma
             .iter_mut()
             .zip(ps.high_ma.iter_mut())
-            .zip(p.w.measured)
+            .zip(p.measured)
         {
             // A point without a measurement counts as 0: its draw is taken for other load.
             let m = if has { m } else { 0 };
@@ -73,14 +73,14 @@ pub(crate) fn site_headroom(
             r.measured_ms <= now_ms
                 && now_ms.saturating_sub(r.measured_ms) <= u64::from(t.site_meter_validity_ms)
         });
-        record(cx, points, nsites, i, nc.site_slot_ms);
+        record(cx, work, nsites, i, nc.site_slot_ms);
         let Some(ss) = nsites.get(i) else { continue };
         let new = reading.filter(|r| !ss.have || r.measured_ms > ss.taken_ms);
         if let Some(r) = new {
             let around = own_at(st, ss, r.measured_ms);
             let mut own_low = [0u32; 3];
             let mut own_high = [0u32; 3];
-            for ((pc, p), ps) in pcfg.iter().zip(points).zip(psites.iter_mut()) {
+            for ((pc, p), ps) in pcfg.iter().zip(work).zip(psites.iter_mut()) {
                 if !is_beneath(ncfg, usize::from(pc.node), i) {
                     continue;
                 }
@@ -96,7 +96,7 @@ pub(crate) fn site_headroom(
                     }
                 }
                 // The next window starts now.
-                let now_draw = if p.w.has_meas { p.w.measured } else { [0; 3] };
+                let now_draw = if p.has_meas { p.measured } else { [0; 3] };
                 ps.low_ma = now_draw;
                 ps.high_ma = now_draw;
             }
@@ -186,12 +186,12 @@ fn site_estimate(st: &StationState, ss: &mut NodeSite, ph: usize, est: u32) {
 
 /// Records this step's own currents (the sum per phase of the points beneath metered node `i`;
 /// a point without a measurement counts 0) into the node's history of `slot_ms` slots.
-fn record(cx: &Ctx<'_>, points: &[PointState], nsites: &mut [NodeSite], i: usize, slot_ms: u32) {
+fn record(cx: &Ctx<'_>, work: &[PointWork], nsites: &mut [NodeSite], i: usize, slot_ms: u32) {
     let Ctx { st, pcfg, ncfg, .. } = *cx;
     let mut own = [0u32; 3];
-    for (pc, p) in pcfg.iter().zip(points) {
-        if p.w.has_meas && is_beneath(ncfg, usize::from(pc.node), i) {
-            for (o, m) in own.iter_mut().zip(p.w.measured) {
+    for (pc, p) in pcfg.iter().zip(work) {
+        if p.has_meas && is_beneath(ncfg, usize::from(pc.node), i) {
+            for (o, m) in own.iter_mut().zip(p.measured) {
                 *o = o.saturating_add(m);
             }
         }

@@ -144,28 +144,56 @@ pub(crate) const THREE: u8 = 3;
 /// No single-phase candidate.
 pub(crate) const NO_CAND: u8 = 0xFF;
 
-/// Per-step scratch of a point, rewritten every step before it is read.
+/// A point's working memory for one step: rewritten by every step before it is read, so it
+/// need not be kept between steps (stations stepped one after another may share one).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub(crate) struct Work {
-    pub ceil: u32,
-    pub min: u32,
-    pub target: u32,
-    pub measured: [u32; 3], // per supply phase
-    pub mask: u8,           // supply phases loaded
-    pub wants: bool,
-    pub in_s: bool,
-    pub frozen: bool,
-    pub vip: bool,
-    pub has_meas: bool,
-    pub domestic: bool,
-    pub cable_fault: bool,
-    pub cable: CableStatus,
-    pub immediate: bool,
-    pub tried: bool,
-    pub ceil_reason: AllocReason,
-    pub reason: AllocReason,
-    pub node: u16,
-    pub order: u64, // a slot of the start order (shed.rs), not about this point
+pub struct PointWork {
+    pub(crate) ceil: u32,
+    pub(crate) min: u32,
+    pub(crate) target: u32,
+    pub(crate) measured: [u32; 3], // per supply phase
+    pub(crate) mask: u8,           // supply phases loaded
+    pub(crate) wants: bool,
+    pub(crate) in_s: bool,
+    pub(crate) frozen: bool,
+    pub(crate) vip: bool,
+    pub(crate) has_meas: bool,
+    pub(crate) domestic: bool,
+    pub(crate) cable_fault: bool,
+    pub(crate) cable: CableStatus,
+    pub(crate) immediate: bool,
+    pub(crate) tried: bool,
+    pub(crate) ceil_reason: AllocReason,
+    pub(crate) reason: AllocReason,
+    pub(crate) node: u16,
+    pub(crate) order: u64, // a slot of the start order (shed.rs), not about this point
+}
+
+impl PointWork {
+    /// Working memory for one point.
+    pub const fn new() -> Self {
+        PointWork {
+            ceil: 0,
+            min: 0,
+            target: 0,
+            measured: [0; 3],
+            mask: 0,
+            wants: false,
+            in_s: false,
+            frozen: false,
+            vip: false,
+            has_meas: false,
+            domestic: false,
+            cable_fault: false,
+            cable: CableStatus::NotPlugged,
+            immediate: false,
+            tried: false,
+            ceil_reason: AllocReason::NoVehicle,
+            reason: AllocReason::NoVehicle,
+            node: 0,
+            order: 0,
+        }
+    }
 }
 
 /// State of one charge point.
@@ -207,7 +235,6 @@ pub struct PointState {
     pub(crate) phase_mode: u8,
     pub(crate) phase_cand: u8,
     pub(crate) vehicle: VehicleState,
-    pub(crate) w: Work,
 }
 
 impl PointState {
@@ -244,27 +271,6 @@ impl PointState {
             phase_mode: THREE,
             phase_cand: NO_CAND,
             vehicle: VehicleState::A,
-            w: Work {
-                ceil: 0,
-                min: 0,
-                target: 0,
-                measured: [0; 3],
-                mask: 0,
-                wants: false,
-                in_s: false,
-                frozen: false,
-                vip: false,
-                has_meas: false,
-                domestic: false,
-                cable_fault: false,
-                cable: CableStatus::NotPlugged,
-                immediate: false,
-                tried: false,
-                ceil_reason: AllocReason::NoVehicle,
-                reason: AllocReason::NoVehicle,
-                node: 0,
-                order: 0,
-            },
         }
     }
 
@@ -338,19 +344,12 @@ pub(crate) struct SiteSlot {
     pub high: [u32; 3],
 }
 
-/// State of one tree node: LB-9 over-limit timers and per-step scratch.
+/// State of one tree node: the LB-9 over-limit timers, and the effective limit of the last step.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct NodeState {
     pub(crate) over_since: [Stamp; 3],
     pub(crate) over: u8, // phase bits: measured total above the limit since over_since
     pub(crate) lim: [u32; 3],
-    pub(crate) lim_reason: [AllocReason; 3],
-    pub(crate) used: [u32; 3],
-    pub(crate) sum_min: [u32; 3],
-    pub(crate) sum_vip: [u32; 3],
-    pub(crate) cnt: [u32; 3],
-    /// Depth in the tree (0: the root), written every step (tree.rs).
-    pub(crate) depth: u8,
 }
 
 impl NodeState {
@@ -360,12 +359,6 @@ impl NodeState {
             over_since: [Stamp(0); 3],
             over: 0,
             lim: [0; 3],
-            lim_reason: [AllocReason::NodeLimit; 3],
-            used: [0; 3],
-            sum_min: [0; 3],
-            sum_vip: [0; 3],
-            cnt: [0; 3],
-            depth: 0,
         }
     }
 
@@ -378,6 +371,35 @@ impl NodeState {
     pub(crate) fn shift(&mut self, d: u32) {
         for s in self.over_since.iter_mut() {
             s.shift(d);
+        }
+    }
+}
+
+/// A node's working memory for one step (see [`PointWork`]): its limit this step and the sums
+/// of the points beneath it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NodeWork {
+    pub(crate) lim: [u32; 3],
+    pub(crate) lim_reason: [AllocReason; 3],
+    pub(crate) used: [u32; 3],
+    pub(crate) sum_min: [u32; 3],
+    pub(crate) sum_vip: [u32; 3],
+    pub(crate) cnt: [u32; 3],
+    /// Depth in the tree (0: the root), written every step (tree.rs).
+    pub(crate) depth: u8,
+}
+
+impl NodeWork {
+    /// Working memory for one node.
+    pub const fn new() -> Self {
+        NodeWork {
+            lim: [0; 3],
+            lim_reason: [AllocReason::NodeLimit; 3],
+            used: [0; 3],
+            sum_min: [0; 3],
+            sum_vip: [0; 3],
+            cnt: [0; 3],
+            depth: 0,
         }
     }
 }

@@ -29,7 +29,10 @@ use crate::overload::{count_on, counts, node_overload};
 use crate::point::prepare_point;
 use crate::shed::{select, start_hold};
 use crate::site::site_headroom;
-use crate::state::{NO_CAND, NodeSite, NodeState, PointSite, PointState, Run, StationState, bits};
+use crate::state::{
+    NO_CAND, NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run, StationState,
+    bits,
+};
 use crate::tree::{add_own, sum_up};
 use crate::types::{AllocReason, PointFlags, StationErrors};
 
@@ -45,6 +48,19 @@ pub struct State<'a> {
     /// LB-14 memory: one per point and one per node when a node has a site meter, else unused
     /// (empty slices do: [`SiteState::none`]).
     pub site: SiteState<'a>,
+    /// Working memory of one step, one per point and per node ([`Work`]).
+    pub work: Work<'a>,
+}
+
+/// A step's working memory: rewritten by the step before it is read, so its contents need not
+/// be kept between steps (controllers stepped one after another may share one), and it is not
+/// part of the state to keep across a restart.
+#[derive(Debug)]
+pub struct Work<'a> {
+    /// One per point.
+    pub points: &'a mut [PointWork],
+    /// One per node.
+    pub nodes: &'a mut [NodeWork],
 }
 
 /// The site-meter memory of a [`State`] (LB-14).
@@ -149,6 +165,9 @@ pub fn step(
     check_len("state.nodes", state.nodes.len(), ncfg.len())?;
     check_len("inputs.nodes", inputs.nodes.len(), ncfg.len())?;
     let site = state.site;
+    let (work, nwork) = (state.work.points, state.work.nodes);
+    check_len("state.work.points", work.len(), pcfg.len())?;
+    check_len("state.work.nodes", nwork.len(), ncfg.len())?;
     if ncfg.iter().any(|n| n.site_meter) {
         check_len("state.site.points", site.points.len(), pcfg.len())?;
         check_len("state.site.nodes", site.nodes.len(), ncfg.len())?;
@@ -189,7 +208,7 @@ pub fn step(
     st.now = st.stamp(now_ms);
     // The parts below read the clock state as of now; only the rotation stamp moves (LB-13).
     let clock = *st;
-    let tree = crate::tree::shape(ncfg, nodes);
+    let tree = crate::tree::shape(ncfg, nwork);
     let cx = Ctx {
         g,
         st: &clock,
@@ -213,27 +232,28 @@ pub fn step(
     if cond.protection {
         errors |= StationErrors::PROTECTION_TRIPPED;
     }
-    node_limits(g, pcfg, ncfg, nodes, inputs.nodes, now_ms, &mut errors);
+    node_limits(g, pcfg, ncfg, nwork, inputs.nodes, now_ms, &mut errors);
 
     // LB-9: the measured totals per node and phase are summed in the same pass (a point without
     // a measurement counts its allocation), for `node_overload`.
-    for n in nodes.iter_mut() {
+    for n in nwork.iter_mut() {
         n.used = [0; 3];
     }
     let mut any_closed = false;
-    for (i, ((pc, p), pi)) in pcfg
+    for (i, (((pc, p), w), pi)) in pcfg
         .iter()
         .zip(points.iter_mut())
+        .zip(work.iter_mut())
         .zip(inputs.points)
         .enumerate()
     {
         any_closed |= p.has(bits::CONTACTOR);
-        if prepare_point(&cx, &cond, pc, p, pi, energy_dt) {
+        if prepare_point(&cx, &cond, pc, p, w, pi, energy_dt) {
             errors |= StationErrors::SETPOINT_LOST;
         }
         if budget_broken && p.has(bits::CONTACTOR) {
-            p.w.immediate = true;
-            p.w.wants = false;
+            w.immediate = true;
+            w.wants = false;
         }
         if p.has(bits::WELDED) {
             errors |= StationErrors::WELDED_CONTACTOR;
@@ -246,43 +266,48 @@ pub fn step(
         if p.has(bits::PILOT_FAULT) {
             errors |= pilot_bit;
         }
-        if p.w.cable_fault {
+        if w.cable_fault {
             errors |= cable_bit;
         }
-        add_own(nodes, pc.node, |n| &mut n.used, counts(p, false));
+        add_own(
+            nwork,
+            pc.node,
+            |n| &mut n.used,
+            counts(p.alloc_ma, w, false),
+        );
     }
-    sum_up(ncfg, nodes, tree, |n| &mut n.used);
+    sum_up(ncfg, nwork, tree, |n| &mut n.used);
     if any_closed && dt > u64::from(t.sample_period_ms) {
         errors |= StationErrors::GAP_WHILE_CLOSED;
     }
     site_headroom(
         &cx,
-        points,
-        nodes,
+        work,
+        nwork,
         site.points,
         site.nodes,
         inputs.nodes,
         &mut errors,
     );
-    node_overload(&cx, points, nodes, &mut errors);
+    node_overload(&cx, points, work, nodes, nwork, &mut errors);
 
     // Points that ran and may no longer: stop them (graceful or immediate, decided below).
-    for p in points.iter_mut() {
+    for (p, w) in points.iter_mut().zip(work.iter()) {
         if !p.vehicle.connected() {
             p.run = Run::Idle;
         } else if p.run == Run::Idle {
             p.run = Run::Waiting;
             p.since = st.now;
-        } else if p.run == Run::Running && !p.w.wants {
+        } else if p.run == Run::Running && !w.wants {
             p.run = Run::Waiting;
             p.since = st.now;
             p.put(bits::STOPPED, true);
         }
     }
 
-    select(&cx, &mut st.last_rotation, points, nodes);
-    fill(pcfg, ncfg, tree, points, nodes);
-    transfer(&cx, points, nodes);
+    select(&cx, &mut st.last_rotation, points, work, nwork);
+    fill(pcfg, ncfg, tree, work, nwork);
+    transfer(&cx, points, work, nwork);
 
     let cluster = ncfg
         .iter()
@@ -290,18 +315,19 @@ pub fn step(
         .count()
         > 1;
     let mut deadline = now_ms.saturating_add(u64::from(t.max_gap_ms));
-    for (i, ((pc, p), (pi, po))) in pcfg
+    for (i, (((pc, p), w), (pi, po))) in pcfg
         .iter()
         .zip(points.iter_mut())
+        .zip(work.iter())
         .zip(inputs.points.iter().zip(out.points.iter_mut()))
         .enumerate()
     {
-        stop_below_minimum(&cx, p);
-        finish_point(&cx, pc, p, pi, po, cluster);
+        stop_below_minimum(&cx, p, w);
+        finish_point(&cx, pc, p, w, pi, po, cluster);
         if po.flags.contains(PointFlags::EV_OVERCURRENT) {
             errors |= StationErrors::EV_OVERCURRENT;
         }
-        deadline = deadline.min(point_deadline(&cx, p, i));
+        deadline = deadline.min(point_deadline(&cx, p, w, i));
         if g.external_control
             && pc.external
             && let Some(sp) = pi.setpoint
@@ -313,7 +339,13 @@ pub fn step(
             deadline = deadline.min(expiry.saturating_add(1));
         }
     }
-    for (i, (nc, (ns, ni))) in ncfg.iter().zip(nodes.iter().zip(inputs.nodes)).enumerate() {
+    for (i, (nc, ((ns, nw), ni))) in ncfg
+        .iter()
+        .zip(nodes.iter_mut().zip(nwork.iter()).zip(inputs.nodes))
+        .enumerate()
+    {
+        // The limit of this step, for `NodeState::limit_ma`.
+        ns.lim = nw.lim;
         deadline = deadline.min(node_deadline(g, st, nc, ns, site.nodes.get(i), ni, now_ms));
     }
     if let Some(interval) = g.rotation_interval_ms {
@@ -355,7 +387,7 @@ fn node_limits(
     g: &General,
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
-    nodes: &mut [NodeState],
+    nodes: &mut [NodeWork],
     inputs: &[NodeInputs],
     now_ms: u64,
     errors: &mut StationErrors,
@@ -391,32 +423,37 @@ fn node_limits(
 
 /// Applies the targets: reductions at once, rises by the rise interval (PS-5) and only by what
 /// is free under the LB-9 count on every constraint above the point.
-fn transfer(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
+fn transfer(
+    cx: &Ctx<'_>,
+    points: &mut [PointState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
+) {
     let Ctx {
         g, st, pcfg, ncfg, ..
     } = *cx;
     for n in nodes.iter_mut() {
         n.used = [0; 3];
     }
-    for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
-        p.alloc_ma = if p.w.in_s && p.run == Run::Running {
-            p.alloc_ma.min(p.w.target)
+    for ((pc, p), w) in pcfg.iter().zip(points.iter_mut()).zip(work.iter()) {
+        p.alloc_ma = if w.in_s && p.run == Run::Running {
+            p.alloc_ma.min(w.target)
         } else {
             0
         };
-        add_own(nodes, pc.node, |n| &mut n.used, counts(p, true));
+        add_own(nodes, pc.node, |n| &mut n.used, counts(p.alloc_ma, w, true));
     }
     sum_up(ncfg, nodes, cx.tree, |n| &mut n.used);
-    for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
-        if !p.w.in_s || p.w.target <= p.alloc_ma {
+    for ((pc, p), w) in pcfg.iter().zip(points.iter_mut()).zip(work.iter_mut()) {
+        if !w.in_s || w.target <= p.alloc_ma {
             continue;
         }
         // A point whose minimum rose with its phase mode (LB-12) is below its minimum: it is
         // brought up to it like a start, or stopped below (LB-3).
-        let starting = p.run != Run::Running || p.alloc_ma < p.w.min;
+        let starting = p.run != Run::Running || p.alloc_ma < w.min;
         if !starting && !st.passed(p.last_rise, g.timers.rise_interval_ms) {
-            p.w.reason = AllocReason::RateLimit;
-            p.w.node = NO_NODE;
+            w.reason = AllocReason::RateLimit;
+            w.node = NO_NODE;
             continue;
         }
         // The most this point may have: on each constraint, the limit less what the others count.
@@ -424,8 +461,8 @@ fn transfer(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
         let mut at = NO_NODE;
         for_each_ancestor(ncfg, pc.node, |n| {
             if let Some(ns) = nodes.get(n) {
-                for ph in phases(p.w.mask) {
-                    let own = count_on(p, ph, p.alloc_ma, true);
+                for ph in phases(w.mask) {
+                    let own = count_on(w, ph, p.alloc_ma, true);
                     let others = ns.used.get(ph).copied().unwrap_or(0).saturating_sub(own);
                     let free = ns.lim.get(ph).copied().unwrap_or(0).saturating_sub(others);
                     if free < x_max {
@@ -435,17 +472,17 @@ fn transfer(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
                 }
             }
         });
-        let x = p.w.target.min(x_max);
-        if x < p.w.target {
-            p.w.reason = AllocReason::Transfer;
-            p.w.node = at;
+        let x = w.target.min(x_max);
+        if x < w.target {
+            w.reason = AllocReason::Transfer;
+            w.node = at;
         }
-        if x <= p.alloc_ma || x < p.w.min {
+        if x <= p.alloc_ma || x < w.min {
             continue;
         }
         for ph in 0..3usize {
-            let before = count_on(p, ph, p.alloc_ma, true);
-            let after = count_on(p, ph, x, true);
+            let before = count_on(w, ph, p.alloc_ma, true);
+            let after = count_on(w, ph, x, true);
             add_on_constraints(
                 ncfg,
                 nodes,
@@ -472,21 +509,22 @@ fn transfer(cx: &Ctx<'_>, points: &mut [PointState], nodes: &mut [NodeState]) {
 }
 
 /// The earliest time a timer of this point can change its outputs.
-fn point_deadline(cx: &Ctx<'_>, p: &PointState, i: usize) -> u64 {
+#[inline(always)]
+fn point_deadline(cx: &Ctx<'_>, p: &PointState, w: &PointWork, i: usize) -> u64 {
     let Ctx { g, st, now_ms, .. } = *cx;
     let t = &g.timers;
     let mut d = u64::MAX;
     let after = |s, ms: u32| st.at(s).saturating_add(u64::from(ms));
-    if p.has(bits::CONTACTOR) || p.w.reason == AllocReason::Transfer {
+    if p.has(bits::CONTACTOR) || w.reason == AllocReason::Transfer {
         d = d.min(now_ms.saturating_add(u64::from(t.sample_period_ms)));
     }
-    if p.w.wants
+    if w.wants
         && p.alloc_ma == 0
         && let Some((_, until)) = start_hold(cx, p, i)
     {
         d = d.min(until);
     }
-    if p.w.reason == AllocReason::RateLimit {
+    if w.reason == AllocReason::RateLimit {
         d = d.min(after(p.last_rise, t.rise_interval_ms));
     }
     if p.has(bits::RAW_CHARGE) && !p.has(bits::CONTACTOR) {

@@ -1,7 +1,7 @@
 //! Sums over the limit tree (TREE-1): per-node totals of the points beneath each node, in
 //! O(points + nodes · depth) instead of walking every point's ancestors.
 //!
-//! A step first computes each node's depth (`NodeState::depth`, 0 for the root); a sum then
+//! A step first computes each node's depth (`NodeWork::depth`, 0 for the root); a sum then
 //! adds each point into its own node only, and [`sum_up`] adds every node into its parent,
 //! children before parents, so each node ends with the total of its whole subtree: in one pass
 //! in reverse index order when every node is listed after its parent (the usual listing),
@@ -9,7 +9,7 @@
 //! values give the same result in any order.
 
 use crate::config::{MAX_DEPTH, NodeConfig};
-use crate::state::NodeState;
+use crate::state::NodeWork;
 
 /// The shape of the tree that the sums need, computed each step.
 #[derive(Clone, Copy, Debug)]
@@ -21,7 +21,7 @@ pub(crate) struct Tree {
 }
 
 /// Writes every node's depth and returns the tree's shape.
-pub(crate) fn shape(ncfg: &[NodeConfig], nodes: &mut [NodeState]) -> Tree {
+pub(crate) fn shape(ncfg: &[NodeConfig], nodes: &mut [NodeWork]) -> Tree {
     let mut max = 0u8;
     let mut parents_first = true;
     for (i, (nc, ns)) in ncfg.iter().zip(nodes.iter_mut()).enumerate() {
@@ -47,9 +47,9 @@ pub(crate) fn shape(ncfg: &[NodeConfig], nodes: &mut [NodeState]) -> Tree {
 /// Adds `field` of every node into its parent's, children first (see the module doc).
 pub(crate) fn sum_up(
     ncfg: &[NodeConfig],
-    nodes: &mut [NodeState],
+    nodes: &mut [NodeWork],
     tree: Tree,
-    field: fn(&mut NodeState) -> &mut [u32; 3],
+    field: fn(&mut NodeWork) -> &mut [u32; 3],
 ) {
     if tree.max_depth == 0 {
         return;
@@ -75,9 +75,9 @@ pub(crate) fn sum_up(
 #[inline]
 fn into_parent(
     ncfg: &[NodeConfig],
-    nodes: &mut [NodeState],
+    nodes: &mut [NodeWork],
     i: usize,
-    field: fn(&mut NodeState) -> &mut [u32; 3],
+    field: fn(&mut NodeWork) -> &mut [u32; 3],
 ) {
     let Some(parent) = ncfg.get(i).and_then(|nc| nc.parent) else {
         return;
@@ -95,9 +95,9 @@ fn into_parent(
 /// Adds `v` to `field` of `node` alone (the subtree sums come from [`sum_up`]).
 #[inline]
 pub(crate) fn add_own(
-    nodes: &mut [NodeState],
+    nodes: &mut [NodeWork],
     node: u16,
-    field: fn(&mut NodeState) -> &mut [u32; 3],
+    field: fn(&mut NodeWork) -> &mut [u32; 3],
     v: [u32; 3],
 ) {
     if let Some(ns) = nodes.get_mut(usize::from(node)) {

@@ -26,10 +26,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use loadpilot_core::pilot::{decode_ma, duty_permille};
 use loadpilot_core::{
     Commands, Config, Input1Function, Input2Function, InputConfig, Inputs, Location, NodeConfig,
-    NodeInputs, NodeKind, NodeState, Outputs, Phase, PhaseCount, PilotOutput, PointConfig,
-    PointFlags, PointInputs, PointOutput, PointState, Polarity, ProductFamily, RawConfig, SetPoint,
-    ShedPriority, SiteState, SocketType, State, StationInputs, StationOutput, StationState,
-    Thresholds, Timers, VehicleState, step,
+    NodeInputs, NodeKind, NodeState, NodeWork, Outputs, Phase, PhaseCount, PilotOutput,
+    PointConfig, PointFlags, PointInputs, PointOutput, PointState, PointWork, Polarity,
+    ProductFamily, RawConfig, SetPoint, ShedPriority, SiteState, SocketType, State, StationInputs,
+    StationOutput, StationState, Thresholds, Timers, VehicleState, Work, step,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestCaseError, TestRunner};
@@ -816,6 +816,8 @@ struct Sim {
     station: StationState,
     points: Vec<PointState>,
     nodes: Vec<NodeState>,
+    work: Vec<PointWork>,
+    nwork: Vec<NodeWork>,
     so: StationOutput,
     out: Vec<PointOutput>,
     si: StationInputs,
@@ -898,6 +900,8 @@ impl Sim {
             station: StationState::new(),
             points: vec![PointState::new(); np],
             nodes: vec![NodeState::new(); nn],
+            work: vec![PointWork::new(); np],
+            nwork: vec![NodeWork::new(); nn],
             so: StationOutput::default(),
             out: vec![PointOutput::default(); np],
             si: StationInputs {
@@ -1203,6 +1207,10 @@ impl Sim {
         let mut station2 = self.station;
         let mut points2 = self.points.clone();
         let mut nodes2 = self.nodes.clone();
+        // The copy steps with fresh working memory, the original with last step's: the same
+        // outputs and state prove that the step rewrites its work before it reads it.
+        let mut work2 = vec![PointWork::new(); self.points.len()];
+        let mut nwork2 = vec![NodeWork::new(); self.nodes.len()];
         let mut so2 = self.so;
         let mut out2 = self.out.clone();
         {
@@ -1219,6 +1227,10 @@ impl Sim {
                     points: &mut self.points,
                     nodes: &mut self.nodes,
                     site: SiteState::none(),
+                    work: Work {
+                        points: &mut self.work,
+                        nodes: &mut self.nwork,
+                    },
                 },
                 &inputs,
                 now,
@@ -1235,6 +1247,10 @@ impl Sim {
                     points: &mut points2,
                     nodes: &mut nodes2,
                     site: SiteState::none(),
+                    work: Work {
+                        points: &mut work2,
+                        nodes: &mut nwork2,
+                    },
                 },
                 &inputs,
                 now,

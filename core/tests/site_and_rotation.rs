@@ -886,9 +886,9 @@ fn seen(k: usize) {
 /// Runs one case through the slice API; the first broken rule as an error.
 fn run_case(c: &Case) -> Result<(), String> {
     use loadpilot_core::{
-        Inputs, NodeInputs, NodeSite, NodeState, Outputs, PhaseCount, PointInputs, PointOutput,
-        PointSite, PointState, SiteReading, SiteState, State, StationInputs, StationOutput,
-        StationState, VehicleState, step,
+        Inputs, NodeInputs, NodeSite, NodeState, NodeWork, Outputs, PhaseCount, PointInputs,
+        PointOutput, PointSite, PointState, PointWork, SiteReading, SiteState, State,
+        StationInputs, StationOutput, StationState, VehicleState, Work, step,
     };
     let cfg = Config::new(c.raw()).map_err(|e| format!("invalid configuration: {e}"))?;
     let raw = cfg.raw();
@@ -918,6 +918,7 @@ fn run_case(c: &Case) -> Result<(), String> {
     let mut nodes = vec![NodeState::new(); nn];
     let mut point_sites = vec![PointSite::new(); np];
     let mut node_sites = vec![NodeSite::new(); nn];
+    let (mut work, mut nwork) = (vec![PointWork::new(); np], vec![NodeWork::new(); nn]);
     let mut so = StationOutput::default();
     let mut out = vec![PointOutput::default(); np];
     let mut pin = vec![PointInputs::default(); np];
@@ -1004,6 +1005,10 @@ fn run_case(c: &Case) -> Result<(), String> {
             site: SiteState {
                 points: &mut point_sites,
                 nodes: &mut node_sites,
+            },
+            work: Work {
+                points: &mut work,
+                nodes: &mut nwork,
             },
         };
         let inputs = Inputs {
@@ -1174,8 +1179,9 @@ fn lb14_lb1_lb6_random_site_traces() {
 #[test]
 fn lb14_site_memory_is_required_only_with_a_site_meter() {
     use loadpilot_core::{
-        Inputs, NodeInputs, NodeSite, NodeState, Outputs, PointInputs, PointOutput, PointSite,
-        PointState, SiteState, State, StationInputs, StationOutput, StationState, StepError, step,
+        Inputs, NodeInputs, NodeSite, NodeState, NodeWork, Outputs, PointInputs, PointOutput,
+        PointSite, PointState, PointWork, SiteState, State, StationInputs, StationOutput,
+        StationState, StepError, Work, step,
     };
     let run = |metered: bool, sites: bool| {
         let mut raw = loadpilot_core::two_point_station(32_000);
@@ -1187,6 +1193,7 @@ fn lb14_site_memory_is_required_only_with_a_site_meter() {
         let (mut ps, mut ns) = ([PointSite::new(); 2], [NodeSite::new(); 1]);
         let (mut so, mut out) = (StationOutput::default(), [PointOutput::default(); 2]);
         let (pin, nin) = ([PointInputs::default(); 2], [NodeInputs::default(); 1]);
+        let (mut w, mut nw) = ([PointWork::new(); 2], [NodeWork::new(); 1]);
         let site = if sites {
             SiteState {
                 points: &mut ps,
@@ -1202,6 +1209,10 @@ fn lb14_site_memory_is_required_only_with_a_site_meter() {
                 points: &mut points,
                 nodes: &mut nodes,
                 site,
+                work: Work {
+                    points: &mut w,
+                    nodes: &mut nw,
+                },
             },
             &Inputs {
                 station: StationInputs::default(),

@@ -7,7 +7,8 @@
 //!
 //! ```text
 //! Header | PointConfig × P | NodeConfig × N | PointState × P | NodeState × N
-//!        | PointSite × P | NodeSite × N | PointInputs × P | NodeInputs × N | PointOutput × P
+//!        | PointSite × P | NodeSite × N | PointWork × P | NodeWork × N
+//!        | PointInputs × P | NodeInputs × N | PointOutput × P
 //! ```
 //!
 //! The header holds core's validated `Config`, whose point and node lists are `InMemory`
@@ -23,8 +24,8 @@ use core::ptr::{NonNull, addr_of, addr_of_mut};
 
 use loadpilot_core::config::{MAX_NODES, MAX_POINTS};
 use loadpilot_core::{
-    Config, NodeConfig, NodeInputs, NodeSite, NodeState, PointConfig, PointInputs, PointOutput,
-    PointSite, PointState, StationOutput, StationState,
+    Config, NodeConfig, NodeInputs, NodeSite, NodeState, NodeWork, PointConfig, PointInputs,
+    PointOutput, PointSite, PointState, PointWork, StationOutput, StationState,
 };
 
 use crate::config::{lp_config, node_config, point_config, raw_config};
@@ -68,6 +69,8 @@ pub(crate) struct Layout {
     pub node_state: usize,
     pub point_site: usize,
     pub node_site: usize,
+    pub point_work: usize,
+    pub node_work: usize,
     pub point_inputs: usize,
     pub node_inputs: usize,
     pub point_output: usize,
@@ -94,6 +97,8 @@ impl Layout {
         // known before the configuration is.
         let point_site = place(align_of::<PointSite>(), size_of::<PointSite>(), points)?;
         let node_site = place(align_of::<NodeSite>(), size_of::<NodeSite>(), nodes)?;
+        let point_work = place(align_of::<PointWork>(), size_of::<PointWork>(), points)?;
+        let node_work = place(align_of::<NodeWork>(), size_of::<NodeWork>(), nodes)?;
         let point_inputs = place(align_of::<PointInputs>(), size_of::<PointInputs>(), points)?;
         let node_inputs = place(align_of::<NodeInputs>(), size_of::<NodeInputs>(), nodes)?;
         let point_output = place(align_of::<PointOutput>(), size_of::<PointOutput>(), points)?;
@@ -106,6 +111,8 @@ impl Layout {
             node_state,
             point_site,
             node_site,
+            point_work,
+            node_work,
             point_inputs,
             node_inputs,
             point_output,
@@ -128,7 +135,10 @@ const ALIGN: usize = max(
         max(align_of::<NodeState>(), align_of::<PointInputs>()),
         max(
             max(align_of::<NodeInputs>(), align_of::<PointOutput>()),
-            max(align_of::<PointSite>(), align_of::<NodeSite>()),
+            max(
+                max(align_of::<PointSite>(), align_of::<NodeSite>()),
+                max(align_of::<PointWork>(), align_of::<NodeWork>()),
+            ),
         ),
     ),
 );
@@ -154,6 +164,8 @@ pub(crate) struct Parts<'a> {
     pub node_state: &'a mut [NodeState],
     pub point_site: &'a mut [PointSite],
     pub node_site: &'a mut [NodeSite],
+    pub point_work: &'a mut [PointWork],
+    pub node_work: &'a mut [NodeWork],
     pub point_inputs: &'a mut [PointInputs],
     pub node_inputs: &'a mut [NodeInputs],
     pub point_output: &'a mut [PointOutput],
@@ -196,6 +208,8 @@ pub(crate) unsafe fn parts<'a>(ctl: *mut lp_controller) -> Result<Parts<'a>, lp_
             node_state: slice_at(mem, l.node_state, l.nodes),
             point_site: slice_at(mem, l.point_site, l.points),
             node_site: slice_at(mem, l.node_site, l.nodes),
+            point_work: slice_at(mem, l.point_work, l.points),
+            node_work: slice_at(mem, l.node_work, l.nodes),
             point_inputs: slice_at(mem, l.point_inputs, l.points),
             node_inputs: slice_at(mem, l.node_inputs, l.nodes),
             point_output: slice_at(mem, l.point_output, l.points),
@@ -471,6 +485,8 @@ unsafe fn init(
         fill(mem, l.node_state, nodes, NodeState::new());
         fill(mem, l.point_site, points, PointSite::new());
         fill(mem, l.node_site, nodes, NodeSite::new());
+        fill(mem, l.point_work, points, PointWork::new());
+        fill(mem, l.node_work, nodes, NodeWork::new());
         fill(mem, l.point_inputs, points, PointInputs::default());
         fill(mem, l.node_inputs, nodes, NodeInputs::default());
         fill(mem, l.point_output, points, PointOutput::default());
@@ -504,6 +520,8 @@ pub unsafe extern "C" fn lp_controller_reset(controller: *mut lp_controller) -> 
         p.node_state.fill(NodeState::new());
         p.point_site.fill(PointSite::new());
         p.node_site.fill(NodeSite::new());
+        p.point_work.fill(PointWork::new());
+        p.node_work.fill(NodeWork::new());
         p.point_inputs.fill(PointInputs::default());
         p.node_inputs.fill(NodeInputs::default());
         p.point_output.fill(PointOutput::default());
@@ -571,6 +589,8 @@ mod tests {
                 (l.node_state, align_of::<NodeState>()),
                 (l.point_site, align_of::<PointSite>()),
                 (l.node_site, align_of::<NodeSite>()),
+                (l.point_work, align_of::<PointWork>()),
+                (l.node_work, align_of::<NodeWork>()),
                 (l.point_inputs, align_of::<PointInputs>()),
                 (l.node_inputs, align_of::<NodeInputs>()),
                 (l.point_output, align_of::<PointOutput>()),

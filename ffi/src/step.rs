@@ -9,7 +9,7 @@ use core::ptr::addr_of_mut;
 
 use loadpilot_core::{
     Badge, CpReading, Inputs, NodeInputs, Outputs, PointInputs, PointOutput, SetPoint, SiteReading,
-    SiteState, State, StationInputs, step,
+    SiteState, State, StationInputs, Work, step,
 };
 
 use crate::controller::{lp_controller, parts};
@@ -386,6 +386,10 @@ unsafe fn step_impl(
         site: SiteState {
             points: p.point_site,
             nodes: p.node_site,
+        },
+        work: Work {
+            points: p.point_work,
+            nodes: p.node_work,
         },
     };
     let core_inputs = Inputs {

@@ -14,8 +14,8 @@
 mod site;
 
 use loadpilot_core::{
-    NodeConfig, NodeInputs, NodeState, PointConfig, PointInputs, PointOutput, PointState,
-    StationOutput, StationState,
+    NodeConfig, NodeInputs, NodeSite, NodeState, NodeWork, PointConfig, PointInputs, PointOutput,
+    PointSite, PointState, PointWork, StationOutput, StationState,
 };
 use site::{Case, CoreState, Prepared, SIZES, measured_step};
 use std::mem::size_of;
@@ -82,10 +82,27 @@ fn main() {
     println!("  NodeConfig    {:5}", size_of::<NodeConfig>());
     println!("  StationState  {:5}", size_of::<StationState>());
     println!("  StationOutput {:5}", size_of::<StationOutput>());
+    println!(
+        "  PointWork     {:5}   (working memory of a step)",
+        size_of::<PointWork>()
+    );
+    println!("  NodeWork      {:5}", size_of::<NodeWork>());
+    println!(
+        "  PointSite     {:5}   (LB-14, only with a site meter)",
+        size_of::<PointSite>()
+    );
+    println!("  NodeSite      {:5}", size_of::<NodeSite>());
     println!();
     println!(
-        "{:>6} {:>6} {:>12} {:>14} {:>14} {:>12}",
-        "points", "nodes", "state bytes", "state/point", "all/point", "stack bytes"
+        "{:>6} {:>6} {:>12} {:>12} {:>12} {:>11} {:>10} {:>12}",
+        "points",
+        "nodes",
+        "state bytes",
+        "state/point",
+        "work/point",
+        "site/point",
+        "all/point",
+        "stack bytes"
     );
     let rows = std::thread::Builder::new()
         .stack_size(4 << 20)
@@ -115,14 +132,21 @@ fn main() {
         let state = size_of::<StationState>()
             + n * size_of::<PointState>()
             + nodes * size_of::<NodeState>();
-        // Everything the caller holds for the step: state, outputs, inputs and configuration.
+        let work = n * size_of::<PointWork>() + nodes * size_of::<NodeWork>();
+        // Only under a site meter (none in the benchmark sites).
+        let site = n * size_of::<PointSite>() + nodes * size_of::<NodeSite>();
+        // Everything the caller holds for the step here: state, working memory, outputs, inputs
+        // and configuration (no site meter).
         let all = state
+            + work
             + size_of::<StationOutput>()
             + n * (size_of::<PointOutput>() + size_of::<PointInputs>() + size_of::<PointConfig>())
             + nodes * (size_of::<NodeInputs>() + size_of::<NodeConfig>());
         println!(
-            "{n:>6} {nodes:>6} {state:>12} {:>14} {:>14} {stack:>12}",
+            "{n:>6} {nodes:>6} {state:>12} {:>12} {:>12} {:>11} {:>10} {stack:>12}",
             state / n,
+            work / n,
+            site / n,
             all / n
         );
     }

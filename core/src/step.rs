@@ -432,15 +432,23 @@ fn transfer(
     let Ctx {
         g, st, pcfg, ncfg, ..
     } = *cx;
-    for n in nodes.iter_mut() {
-        n.used = [0; 3];
-    }
-    for ((pc, p), w) in pcfg.iter().zip(points.iter_mut()).zip(work.iter()) {
+    let mut rises = false;
+    for (p, w) in points.iter_mut().zip(work.iter()) {
         p.alloc_ma = if w.in_s && p.run == Run::Running {
             p.alloc_ma.min(w.target)
         } else {
             0
         };
+        rises |= w.in_s && w.target > p.alloc_ma;
+    }
+    if !rises {
+        // Nothing rises: the counts below would not be read.
+        return;
+    }
+    for n in nodes.iter_mut() {
+        n.used = [0; 3];
+    }
+    for ((pc, p), w) in pcfg.iter().zip(points.iter()).zip(work.iter()) {
         add_own(nodes, pc.node, |n| &mut n.used, counts(p.alloc_ma, w, true));
     }
     sum_up(ncfg, nodes, cx.tree, |n| &mut n.used);

@@ -619,14 +619,14 @@ fn start_waiting(
     // their pause or stagger say so, or "shed" if current would not be there anyway.
     let mut m = 0usize;
     for i in 0..points.len() {
-        let (Some(p), Some(w)) = (points.get(i), work.get(i).copied()) else {
+        let (Some(p), Some(w)) = (points.get(i), work.get(i)) else {
             break;
         };
         if !w.wants || w.in_s || w.tried {
             continue;
         }
         if let Some((why, _)) = start_hold(cx, p, i) {
-            let short = pcfg.get(i).and_then(|pc| shortfall(g, ncfg, nodes, pc, &w));
+            let short = pcfg.get(i).and_then(|pc| shortfall(g, ncfg, nodes, pc, w));
             if let Some(w) = work.get_mut(i) {
                 w.tried = true;
                 (w.reason, w.node) = match short {

@@ -7,12 +7,18 @@
 //! carries `next_deadline_ms`, the latest time to call again. Use [`Controller`] from Rust, or
 //! [`step()`] over your own slices (the C ABI does).
 //!
+//! Memory, all the caller's: the state kept between steps ([`StationState`], a [`PointState`]
+//! per point, a [`NodeState`] per node), the step's working memory ([`Work`]: rewritten before
+//! it is read, so it need not be kept, nor saved for a warm restart), the LB-14 site-meter
+//! memory ([`SiteState`], only when a node has a site meter), inputs and outputs.
+//!
 //! ## Map from SPEC rule to module
 //! | rules | module |
 //! |---|---|
 //! | §2.2, §5.5 parameters | [`config`] |
 //! | their checks: ranges, TREE-1, LB-7, LB-8, LB-14 fit, PS-1 budget; the errors | `validate`, `config_error` |
 //! | TREE-1, LB-1, LB-4, LB-12 (constraints per phase) | `balance` |
+//! | TREE-1: per-node sums of the points beneath, summed up the tree | `tree` |
 //! | LB-5, LB-6, LB-13, VIP (AU-1 side), SU-1 stagger | `shed` |
 //! | LB-2, LB-3, LB-9 (EV side), LB-10, LB-12 detection, IN-1 … IN-5, EX-1, EX-2, LOC-1 | `point` |
 //! | LB-9 (node side: counts, over-limit stops) | `overload` |

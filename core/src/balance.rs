@@ -145,9 +145,10 @@ fn fill_pass(
     // Each round either strides at least 1 mA or freezes a point; the bound only guards the
     // loop against a broken precondition.
     let mut guard = points.len().saturating_mul(4).saturating_add(16);
+    // The lowest level and the next: found here, then by each round's own pass.
+    let (mut lo, mut next) = levels(points);
     while guard > 0 {
         guard = guard.saturating_sub(1);
-        let (lo, next) = levels(points);
         if lo == u32::MAX {
             return;
         }
@@ -180,61 +181,78 @@ fn fill_pass(
                 }
             }
         }
-        if k > 0 {
-            stride(points, nodes, lo, k);
+        (lo, next) = if k > 0 {
+            stride(points, nodes, lo, k)
         } else {
-            partial_round(pcfg, ncfg, points, nodes, lo);
-        }
+            partial_round(pcfg, ncfg, points, nodes, lo)
+        };
     }
 }
 
 /// The lowest level among unfrozen points, and the next higher one (`u32::MAX` if none).
 fn levels(points: &[PointWork]) -> (u32, u32) {
-    let mut lo = u32::MAX;
-    let mut next = u32::MAX;
+    let mut lv = (u32::MAX, u32::MAX);
     for p in points.iter().filter(|p| !p.frozen) {
-        let t = p.target;
-        if t < lo {
-            next = lo;
-            lo = t;
-        } else if t > lo && t < next {
-            next = t;
-        }
+        note_level(&mut lv, p.target);
     }
-    (lo, next)
+    lv
+}
+
+/// Takes level `t` into (lowest, next higher).
+#[inline(always)]
+fn note_level(lv: &mut (u32, u32), t: u32) {
+    if t < lv.0 {
+        lv.1 = lv.0;
+        lv.0 = t;
+    } else if t > lv.0 && t < lv.1 {
+        lv.1 = t;
+    }
 }
 
 /// Raises every unfrozen point at level `lo` by `k` mA (all fit: `k` is the smallest room):
 /// each constraint's use grows by `k` × its count of such points (`cnt`, this round's).
-fn stride(points: &mut [PointWork], nodes: &mut [NodeWork], lo: u32, k: u32) {
+/// Returns the levels of the next round (as `levels`).
+fn stride(points: &mut [PointWork], nodes: &mut [NodeWork], lo: u32, k: u32) -> (u32, u32) {
+    let mut lv = (u32::MAX, u32::MAX);
     for p in points.iter_mut() {
-        if p.frozen || p.target != lo {
+        if p.frozen {
             continue;
         }
-        p.target = p.target.saturating_add(k);
-        if p.target >= p.ceil {
-            p.frozen = true;
-            p.reason = p.ceil_reason;
-            p.node = NO_NODE;
+        if p.target == lo {
+            p.target = p.target.saturating_add(k);
+            if p.target >= p.ceil {
+                p.frozen = true;
+                p.reason = p.ceil_reason;
+                p.node = NO_NODE;
+                continue;
+            }
         }
+        note_level(&mut lv, p.target);
     }
     for n in nodes.iter_mut() {
         for (u, c) in n.used.iter_mut().zip(n.cnt) {
             *u = u.saturating_add(k.saturating_mul(c));
         }
     }
+    lv
 }
 
 /// One round of 1 mA in index order, where some constraint cannot give every point its mA.
+/// Returns the levels of the next round (as `levels`).
 fn partial_round(
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
     points: &mut [PointWork],
     nodes: &mut [NodeWork],
     lo: u32,
-) {
+) -> (u32, u32) {
+    let mut lv = (u32::MAX, u32::MAX);
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
-        if p.frozen || p.target != lo {
+        if p.frozen {
+            continue;
+        }
+        if p.target != lo {
+            note_level(&mut lv, p.target);
             continue;
         }
         let (r, node, ph) = room(ncfg, nodes, pc.node, p.mask);
@@ -251,5 +269,9 @@ fn partial_round(
             p.reason = node_reason(nodes, node, ph);
             p.node = node;
         }
+        if !p.frozen {
+            note_level(&mut lv, p.target);
+        }
     }
+    lv
 }

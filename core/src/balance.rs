@@ -106,8 +106,10 @@ pub(crate) fn fill(
     for n in nodes.iter_mut() {
         n.used = [0; 3];
     }
+    let mut any_vip = false;
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         if p.in_s {
+            any_vip |= p.vip;
             p.target = p.min;
             let (m, v) = (p.mask, p.min);
             let on = |ph: u8| if m & (1 << ph) != 0 { v } else { 0 };
@@ -118,6 +120,10 @@ pub(crate) fn fill(
     }
     sum_up(ncfg, nodes, tree, |n| &mut n.used);
     for vip_pass in [true, false] {
+        if vip_pass && !any_vip {
+            // A VIP pass without a VIP would freeze every point and raise none.
+            continue;
+        }
         for p in points.iter_mut() {
             if !p.in_s {
                 p.frozen = true;

@@ -91,8 +91,8 @@ pub(crate) fn node_reason(nodes: &[NodeWork], node: u16, ph: usize) -> AllocReas
         .unwrap_or(AllocReason::NodeLimit)
 }
 
-/// Computes the LB-4 target of every point with `w.in_s`, into `w.target`, with the binding
-/// constraint in `w.reason` / `w.node`.
+/// Computes the LB-4 target of every point whose work has `in_s`, into its `target`, with the
+/// binding constraint in its `reason` / `node`.
 ///
 /// Precondition: the minimums of the selected points fit every constraint (the selection of
 /// `shed.rs` guarantees it), and `nodes[..].lim` holds this step's limits.

@@ -27,7 +27,7 @@ use crate::step::Ctx;
 use crate::tree::{add_own, sum_up};
 use crate::types::AllocReason;
 
-/// Runs the selection into `w.in_s` (see the module doc). Points shed here are marked stopped.
+/// Runs the selection into `PointWork::in_s` (see the module doc). Points shed here are marked stopped.
 pub(crate) fn select(
     cx: &Ctx<'_>,
     last_rotation: &mut Stamp,
@@ -431,7 +431,7 @@ fn key_index(key: u64) -> usize {
     usize::try_from(INDEX_MASK ^ (key & INDEX_MASK)).unwrap_or(usize::MAX)
 }
 
-/// Where a heap keeps its keys in the order slots (`points[k].w.order`).
+/// Where a heap keeps its keys in the order slots (`work[k].order`).
 trait Lane {
     fn at(work: &[PointWork], k: usize) -> u64;
     fn set(work: &mut [PointWork], k: usize, key: u64);
@@ -668,7 +668,7 @@ fn start_waiting(
     }
 }
 
-/// Sorts the first `m` order slots (`points[k].w.order`, distinct keys) in increasing order: a
+/// Sorts the first `m` order slots (`work[k].order`, distinct keys) in increasing order: a
 /// heap sort, O(m log m), in place, no allocation; nothing to do when they already are in order
 /// (say, every candidate has waited since the same step), which one pass tells.
 fn sort_slots(work: &mut [PointWork], m: usize) {

@@ -464,17 +464,20 @@ fn transfer(
             w.node = NO_NODE;
             continue;
         }
-        // The most this point may have: on each constraint, the limit less what the others count.
+        // The most this point may have: its allocation plus what is free on each constraint
+        // under the count, its own count (max(allocation, measured)) included. An EV that draws
+        // above its allocation does not make room for its own rise (LB-9: raised only by what is
+        // free, so never while a count above it is over its limit).
         let mut x_max = u32::MAX;
         let mut at = NO_NODE;
         for_each_ancestor(ncfg, pc.node, |n| {
             if let Some(ns) = nodes.get(n) {
                 for ph in phases(w.mask) {
-                    let own = count_on(w, ph, p.alloc_ma, true);
-                    let others = ns.used.get(ph).copied().unwrap_or(0).saturating_sub(own);
-                    let free = ns.lim.get(ph).copied().unwrap_or(0).saturating_sub(others);
-                    if free < x_max {
-                        x_max = free;
+                    let used = ns.used.get(ph).copied().unwrap_or(u32::MAX);
+                    let free = ns.lim.get(ph).copied().unwrap_or(0).saturating_sub(used);
+                    let most = p.alloc_ma.saturating_add(free);
+                    if most < x_max {
+                        x_max = most;
                         at = u16::try_from(n).unwrap_or(NO_NODE);
                     }
                 }

@@ -541,6 +541,33 @@ fn lb9_late_ev_delays_the_others_rise() {
     s.at(6_010).expect_alloc(1, 20_000);
 }
 
+/// Proves LB-9: a point is raised only by what is free under the count, its own count included:
+/// an EV still drawing above a reduced allocation does not make room for its own rise while the
+/// count is at the limit (reason Transfer); the point rises once its EV follows the reduction.
+#[test]
+fn lb9_an_ev_drawing_above_its_allocation_does_not_make_room_for_its_own_rise() {
+    let mut pc = P32;
+    pc.external = true;
+    let mut raw = external(40_000, [pc, P32]);
+    raw.nodes[0].external = false;
+    let mut s = Scenario::new(raw);
+    s.plug(0).plug(1).point_setpoint(0, 32_000).at(10_000);
+    s.expect_alloc(0, 20_000).expect_alloc(1, 20_000);
+    // Point 0 is cut to 16 A; its EV keeps drawing 20 A: the count is 20 + 20 A, the limit.
+    s.point_setpoint(0, 16_000).measured(0, [20_000; 3]).step();
+    s.expect_alloc(0, 16_000)
+        .expect_alloc(1, 20_000)
+        .expect_reason(1, AllocReason::Transfer);
+    // Its set point returns within the EV's response time, long after its last rise: nothing is
+    // free under the count, so it stays at 16 A.
+    s.point_setpoint(0, 32_000).at(11_000);
+    s.expect_alloc(0, 16_000)
+        .expect_reason_at(0, AllocReason::Transfer, 0);
+    // Its EV follows the reduction: 4 A are free, it takes them.
+    s.measured(0, [16_000; 3]).step();
+    s.expect_alloc(0, 20_000).expect_alloc(1, 20_000);
+}
+
 /// Proves LB-9: a point with no current measurement counts its allocation, so the other point
 /// starts in the step the first is reduced, however late its EV follows.
 #[test]

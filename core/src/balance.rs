@@ -15,7 +15,7 @@
 use crate::config::{MAX_DEPTH, NodeConfig, PointConfig};
 use crate::io::NO_NODE;
 use crate::state::{NodeWork, PointWork};
-use crate::tree::{Tree, add_own, sum_up};
+use crate::tree::{Tree, add_own, per_phase, sum_up};
 use crate::types::AllocReason;
 
 /// Calls `f` with the index of `node` and of each of its ancestors, nearest first.
@@ -111,9 +111,7 @@ pub(crate) fn fill(
         if p.in_s {
             any_vip |= p.vip;
             p.target = p.min;
-            let (m, v) = (p.mask, p.min);
-            let on = |ph: u8| if m & (1 << ph) != 0 { v } else { 0 };
-            add_own(nodes, pc.node, |n| &mut n.used, [on(0), on(1), on(2)]);
+            add_own(nodes, pc.node, |n| &mut n.used, per_phase(p.mask, p.min));
         } else {
             p.target = 0;
         }
@@ -167,17 +165,7 @@ fn fill_pass(
                 continue;
             }
             k = k.min(p.ceil.saturating_sub(lo));
-            let m = p.mask;
-            add_own(
-                nodes,
-                pc.node,
-                |n| &mut n.cnt,
-                [
-                    u32::from(m & 1),
-                    u32::from((m >> 1) & 1),
-                    u32::from((m >> 2) & 1),
-                ],
-            );
+            add_own(nodes, pc.node, |n| &mut n.cnt, per_phase(p.mask, 1));
         }
         sum_up(ncfg, nodes, tree, |n| &mut n.cnt);
         for n in nodes.iter() {

@@ -81,8 +81,7 @@ pub(crate) fn node_overload(
                 w.wants = false;
                 w.reason = AllocReason::EvOverCurrent;
                 // Its current no longer counts on any phase of any node above it.
-                for ph2 in 0..3usize {
-                    let v = count_on(w, ph2, p.alloc_ma, false);
+                for (ph2, v) in counts(p.alloc_ma, w, false).into_iter().enumerate() {
                     add_on_constraints(ncfg, nwork, pc.node, 1 << ph2, |n| &mut n.used, v, true);
                 }
             }
@@ -90,19 +89,9 @@ pub(crate) fn node_overload(
     }
 }
 
-/// What a point counts against a constraint on supply phase `ph` (LB-9): the larger of its
-/// allocation there and its measured current (its allocation alone without a measurement; with
-/// `lb9` false, its measured current alone where it has one).
-pub(crate) fn count_on(w: &PointWork, ph: usize, alloc: u32, lb9: bool) -> u32 {
-    let a = if w.mask & (1 << ph) != 0 { alloc } else { 0 };
-    if !w.has_meas {
-        return a;
-    }
-    let m = w.measured.get(ph).copied().unwrap_or(0);
-    if lb9 { a.max(m) } else { m }
-}
-
-/// What a point counts on each supply phase (`count_on` at its allocation), straight-line.
+/// What a point counts on each supply phase (LB-9) at allocation `alloc_ma`: the larger of
+/// its allocation there and its measured current (its allocation alone without a measurement;
+/// with `lb9` false, its measured current alone where it has one).
 #[inline]
 pub(crate) fn counts(alloc_ma: u32, w: &PointWork, lb9: bool) -> [u32; 3] {
     let a = alloc_ma;

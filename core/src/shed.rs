@@ -24,7 +24,7 @@ use crate::config::{
 use crate::io::NO_NODE;
 use crate::state::{NodeWork, PointState, PointWork, Run, Stamp, bits};
 use crate::step::Ctx;
-use crate::tree::{add_own, sum_up};
+use crate::tree::{add_own, per_phase, sum_up};
 use crate::types::AllocReason;
 
 /// Runs the selection into `PointWork::in_s` (see the module doc). Points shed here are marked stopped.
@@ -60,7 +60,7 @@ fn start_selection(
         w.in_s = w.wants && p.run == Run::Running;
         w.tried = false;
         if w.in_s {
-            let v = [0u8, 1, 2].map(|ph| if w.mask & (1 << ph) != 0 { w.min } else { 0 });
+            let v = per_phase(w.mask, w.min);
             add_own(nodes, pc.node, |n| &mut n.sum_min, v);
             if w.vip {
                 add_own(nodes, pc.node, |n| &mut n.sum_vip, v);

@@ -9,7 +9,8 @@ use crate::state::{
 use crate::step::Ctx;
 use crate::types::{AllocReason, StationErrors};
 
-/// LB-14: the headroom of site-metered nodes.
+/// LB-14: the headroom of site-metered nodes. The step calls it only when a node has a site
+/// meter.
 ///
 /// The other consumers' load is a reading less the points' own current at the instant it was
 /// measured. Each metered node keeps a short history of the sum of its points' currents (16
@@ -47,9 +48,6 @@ pub(crate) fn site_headroom(
         now_ms,
         ..
     } = *cx;
-    if !ncfg.iter().any(|n| n.site_meter) {
-        return;
-    }
     for (p, ps) in work.iter().zip(psites.iter_mut()) {
         let has = p.has_meas;
         for ((low, high), m) in ps

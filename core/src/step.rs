@@ -25,7 +25,7 @@ use crate::config::{
 };
 use crate::drive::{finish_point, stop_below_minimum};
 use crate::io::{Inputs, NO_NODE, NodeInputs, PointOutput, SetPoint, StationOutput, StepError};
-use crate::overload::{count_on, counts, node_overload};
+use crate::overload::{counts, node_overload};
 use crate::point::prepare_point;
 use crate::shed::{select, start_hold};
 use crate::site::site_headroom;
@@ -168,7 +168,8 @@ pub fn step(
     let (work, nwork) = (state.work.points, state.work.nodes);
     check_len("state.work.points", work.len(), pcfg.len())?;
     check_len("state.work.nodes", nwork.len(), ncfg.len())?;
-    if ncfg.iter().any(|n| n.site_meter) {
+    let has_site = ncfg.iter().any(|n| n.site_meter);
+    if has_site {
         check_len("state.site.points", site.points.len(), pcfg.len())?;
         check_len("state.site.nodes", site.nodes.len(), ncfg.len())?;
     }
@@ -280,15 +281,17 @@ pub fn step(
     if any_closed && dt > u64::from(t.sample_period_ms) {
         errors |= StationErrors::GAP_WHILE_CLOSED;
     }
-    site_headroom(
-        &cx,
-        work,
-        nwork,
-        site.points,
-        site.nodes,
-        inputs.nodes,
-        &mut errors,
-    );
+    if has_site {
+        site_headroom(
+            &cx,
+            work,
+            nwork,
+            site.points,
+            site.nodes,
+            inputs.nodes,
+            &mut errors,
+        );
+    }
     node_overload(&cx, points, work, nodes, nwork, &mut errors);
 
     // Points that ran and may no longer: stop them (graceful or immediate, decided below).
@@ -491,9 +494,8 @@ fn transfer(
         if x <= p.alloc_ma || x < w.min {
             continue;
         }
-        for ph in 0..3usize {
-            let before = count_on(w, ph, p.alloc_ma, true);
-            let after = count_on(w, ph, x, true);
+        let (before, after) = (counts(p.alloc_ma, w, true), counts(x, w, true));
+        for (ph, (before, after)) in before.into_iter().zip(after).enumerate() {
             add_on_constraints(
                 ncfg,
                 nodes,

@@ -92,6 +92,12 @@ fn into_parent(
     }
 }
 
+/// `v` on each supply phase set in `mask`, 0 on the others.
+#[inline]
+pub(crate) fn per_phase(mask: u8, v: u32) -> [u32; 3] {
+    [0u8, 1, 2].map(|ph| if mask & (1 << ph) != 0 { v } else { 0 })
+}
+
 /// Adds `v` to `field` of `node` alone (the subtree sums come from [`sum_up`]).
 #[inline]
 pub(crate) fn add_own(

@@ -63,24 +63,46 @@ pub(crate) fn add_on_constraints(
     });
 }
 
-/// Room left (limit − used) on the tightest constraint of a point, with that constraint's node
-/// and phase.
+/// The partial round's mA for one point: if every constraint it loads has room for 1 mA, takes
+/// it on each and returns `None`; otherwise takes nothing and returns the first full constraint,
+/// nearest node first and phases in order (node, phase).
 #[inline]
-fn room(ncfg: &[NodeConfig], nodes: &[NodeWork], node: u16, mask: u8) -> (u32, u16, usize) {
-    let mut best = (u32::MAX, NO_NODE, 0);
-    for_each_ancestor(ncfg, node, |n| {
-        if let Some(ns) = nodes.get(n) {
-            for ph in phases(mask) {
-                let lim = ns.lim.get(ph).copied().unwrap_or(0);
-                let used = ns.used.get(ph).copied().unwrap_or(u32::MAX);
-                let r = lim.saturating_sub(used);
-                if r < best.0 {
-                    best = (r, u16::try_from(n).unwrap_or(NO_NODE), ph);
+fn take_one(
+    ncfg: &[NodeConfig],
+    nodes: &mut [NodeWork],
+    node: u16,
+    mask: u8,
+) -> Option<(u16, usize)> {
+    let mut path = [0u16; MAX_DEPTH];
+    let mut len = 0usize;
+    let mut cur = Some(node);
+    while let Some(n) = cur {
+        if len >= MAX_DEPTH {
+            break;
+        }
+        if let Some(ns) = nodes.get(usize::from(n)) {
+            for (ph, (u, l)) in ns.used.iter().zip(ns.lim).enumerate() {
+                if mask & (1 << ph) != 0 && *u >= l {
+                    return Some((n, ph));
                 }
             }
         }
-    });
-    best
+        if let Some(slot) = path.get_mut(len) {
+            *slot = n;
+        }
+        len = len.saturating_add(1);
+        cur = ncfg.get(usize::from(n)).and_then(|x| x.parent);
+    }
+    for &n in path.get(..len).unwrap_or(&[]) {
+        if let Some(ns) = nodes.get_mut(usize::from(n)) {
+            for (ph, u) in ns.used.iter_mut().enumerate() {
+                if mask & (1 << ph) != 0 {
+                    *u = u.saturating_add(1);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The reason a node gives when it binds a point on phase `ph`.
@@ -249,19 +271,17 @@ fn partial_round(
             note_level(&mut lv, p.target);
             continue;
         }
-        let (r, node, ph) = room(ncfg, nodes, pc.node, p.mask);
-        if r >= 1 {
+        if let Some((node, ph)) = take_one(ncfg, nodes, pc.node, p.mask) {
+            p.frozen = true;
+            p.reason = node_reason(nodes, node, ph);
+            p.node = node;
+        } else {
             p.target = p.target.saturating_add(1);
-            add_on_constraints(ncfg, nodes, pc.node, p.mask, |n| &mut n.used, 1, false);
             if p.target >= p.ceil {
                 p.frozen = true;
                 p.reason = p.ceil_reason;
                 p.node = NO_NODE;
             }
-        } else {
-            p.frozen = true;
-            p.reason = node_reason(nodes, node, ph);
-            p.node = node;
         }
         if !p.frozen {
             note_level(&mut lv, p.target);

@@ -14,7 +14,7 @@
 
 use crate::config::{MAX_DEPTH, NodeConfig, PointConfig};
 use crate::io::NO_NODE;
-use crate::state::{NodeWork, PointWork};
+use crate::state::{FillMemo, NodeWork, PointWork};
 use crate::tree::{Tree, add_own, per_phase, sum_up};
 use crate::types::AllocReason;
 
@@ -118,6 +118,11 @@ pub(crate) fn node_reason(nodes: &[NodeWork], node: u16, ph: usize) -> AllocReas
 ///
 /// Precondition: the minimums of the selected points fit every constraint (the selection of
 /// `shed.rs` guarantees it), and `nodes[..].lim` holds this step's limits.
+///
+/// The result is a function of what this reads alone: per point its node, whether it is
+/// selected and, if so, its minimum, ceiling (with its reason), phases and VIP mark; per node its
+/// parent and limits (with their reasons). When all of them equal the memo that the last
+/// computation left in the working memory (`FillMemo`), the memo's result is used as it is.
 pub(crate) fn fill(
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
@@ -125,6 +130,80 @@ pub(crate) fn fill(
     points: &mut [PointWork],
     nodes: &mut [NodeWork],
 ) {
+    if memo_holds(pcfg, ncfg, points, nodes) {
+        for p in points.iter_mut() {
+            if p.in_s {
+                p.target = p.memo.target;
+                p.reason = p.memo.reason;
+                p.node = p.memo.node;
+            } else {
+                p.target = 0;
+            }
+        }
+        return;
+    }
+    let complete = compute(pcfg, ncfg, tree, points, nodes);
+    for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
+        p.memo = FillMemo {
+            valid: complete,
+            in_s: p.in_s,
+            vip: p.vip,
+            mask: p.mask,
+            ceil_reason: p.ceil_reason,
+            reason: p.reason,
+            at_node: pc.node,
+            node: p.node,
+            min: p.min,
+            ceil: p.ceil,
+            target: p.target,
+        };
+    }
+    for (nc, n) in ncfg.iter().zip(nodes.iter_mut()) {
+        n.memo_valid = complete;
+        n.memo_lim = n.lim;
+        n.memo_lim_reason = n.lim_reason;
+        n.memo_parent = nc.parent;
+    }
+}
+
+/// Whether the memo in the working memory is the water-filling of this step's inputs.
+fn memo_holds(
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    points: &[PointWork],
+    nodes: &[NodeWork],
+) -> bool {
+    let points_hold = pcfg.iter().zip(points).all(|(pc, p)| {
+        let m = &p.memo;
+        m.valid
+            && m.at_node == pc.node
+            && m.in_s == p.in_s
+            && (!p.in_s
+                || (m.min == p.min
+                    && m.ceil == p.ceil
+                    && m.ceil_reason == p.ceil_reason
+                    && m.mask == p.mask
+                    && m.vip == p.vip))
+    });
+    points_hold
+        && ncfg.iter().zip(nodes).all(|(nc, n)| {
+            n.memo_valid
+                && n.memo_lim == n.lim
+                && n.memo_lim_reason == n.lim_reason
+                && n.memo_parent == nc.parent
+        })
+}
+
+/// The water-filling itself; returns whether it completed (it does when the precondition
+/// holds), else the memo is not kept.
+fn compute(
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    tree: Tree,
+    points: &mut [PointWork],
+    nodes: &mut [NodeWork],
+) -> bool {
+    let mut complete = true;
     for n in nodes.iter_mut() {
         n.used = [0; 3];
     }
@@ -156,18 +235,20 @@ pub(crate) fn fill(
                 p.node = NO_NODE;
             }
         }
-        fill_pass(pcfg, ncfg, tree, points, nodes);
+        complete &= fill_pass(pcfg, ncfg, tree, points, nodes);
     }
+    complete
 }
 
-/// Raises the unfrozen points (see the module doc) until every one is frozen.
+/// Raises the unfrozen points (see the module doc) until every one is frozen; returns whether
+/// they all are.
 fn fill_pass(
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
     tree: Tree,
     points: &mut [PointWork],
     nodes: &mut [NodeWork],
-) {
+) -> bool {
     // Each round either strides at least 1 mA or freezes a point; the bound only guards the
     // loop against a broken precondition.
     let mut guard = points.len().saturating_mul(4).saturating_add(16);
@@ -176,7 +257,7 @@ fn fill_pass(
     while guard > 0 {
         guard = guard.saturating_sub(1);
         if lo == u32::MAX {
-            return;
+            return true;
         }
         for n in nodes.iter_mut() {
             n.cnt = [0; 3];
@@ -203,6 +284,7 @@ fn fill_pass(
             partial_round(pcfg, ncfg, points, nodes, lo)
         };
     }
+    false
 }
 
 /// The lowest level among unfrozen points, and the next higher one (`u32::MAX` if none).
@@ -288,4 +370,164 @@ fn partial_round(
         }
     }
     lv
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)] // Parallel test arrays, indexed by one loop variable.
+mod tests {
+    use super::*;
+    use crate::config::NodeKind;
+    use crate::tree::shape;
+    use proptest::prelude::*;
+
+    /// Random water-filling inputs: a tree of up to 6 nodes (parents listed first), up to 10
+    /// points with random minimums, ceilings, phases, VIP marks and selection.
+    #[derive(Clone, Debug)]
+    struct Case {
+        parents: Vec<usize>,
+        lims: Vec<[u32; 3]>,
+        points: Vec<(usize, u32, u32, u8, bool, bool)>, // node, min, ceil, mask, vip, in_s
+        change: u8,
+        pick: usize,
+        value: u32,
+    }
+
+    fn case() -> impl Strategy<Value = Case> {
+        (1usize..=6)
+            .prop_flat_map(|n| {
+                (
+                    proptest::collection::vec(0usize..64, n),
+                    proptest::collection::vec(proptest::array::uniform3(0u32..60_000), n),
+                    proptest::collection::vec(
+                        (
+                            0usize..64,
+                            6_000u32..16_000,
+                            0u32..40_000,
+                            prop_oneof![Just(1u8), Just(2), Just(4), Just(7)],
+                            proptest::bool::weighted(0.2),
+                            proptest::bool::weighted(0.8),
+                        ),
+                        1..=10,
+                    ),
+                    0u8..12,
+                    0usize..64,
+                    0u32..40_000,
+                )
+            })
+            .prop_map(|(parents, lims, points, change, pick, value)| Case {
+                parents,
+                lims,
+                points,
+                change,
+                pick,
+                value,
+            })
+    }
+
+    type Built = (
+        Vec<PointConfig>,
+        Vec<NodeConfig>,
+        Vec<PointWork>,
+        Vec<NodeWork>,
+    );
+
+    fn build(c: &Case) -> Built {
+        let n = c.lims.len();
+        let ncfg: Vec<NodeConfig> = (0..n)
+            .map(|i| {
+                let parent = (i > 0).then(|| u16::try_from(c.parents[i] % i).expect("few"));
+                NodeConfig::new(parent, NodeKind::Circuit, 0)
+            })
+            .collect();
+        let mut nodes = vec![NodeWork::new(); n];
+        for (nw, l) in nodes.iter_mut().zip(&c.lims) {
+            nw.lim = *l;
+        }
+        let mut pcfg = Vec::new();
+        let mut work = Vec::new();
+        for &(node, min, ceil, mask, vip, in_s) in &c.points {
+            pcfg.push(PointConfig::three_phase(
+                u16::try_from(node % n).expect("few"),
+                32_000,
+            ));
+            let mut w = PointWork::new();
+            w.min = min;
+            w.ceil = ceil.max(min);
+            w.ceil_reason = AllocReason::Ev;
+            w.mask = mask;
+            w.vip = vip;
+            w.in_s = in_s;
+            w.reason = AllocReason::Shed;
+            work.push(w);
+        }
+        (pcfg, ncfg, work, nodes)
+    }
+
+    /// Changes one input of the water-filling, as `c.change` says (11: none).
+    fn change(c: &Case, b: &mut Built) {
+        let (pcfg, ncfg, work, nodes) = b;
+        let i = c.pick % work.len();
+        let k = c.pick % nodes.len();
+        let w = &mut work[i];
+        match c.change {
+            0 => w.min = c.value.max(6_000),
+            1 => w.ceil = c.value,
+            2 => w.ceil_reason = AllocReason::Cable,
+            3 => w.mask = if w.mask == 7 { 1 } else { 7 },
+            4 => w.vip = !w.vip,
+            5 => w.in_s = !w.in_s,
+            6 => {
+                pcfg[i].node =
+                    u16::try_from((usize::from(pcfg[i].node) + 1) % ncfg.len()).expect("few")
+            }
+            7 => nodes[k].lim[c.pick % 3] = c.value,
+            8 => nodes[k].lim_reason[c.pick % 3] = AllocReason::SetPoint,
+            9 if k > 0 => ncfg[k].parent = Some(u16::try_from(c.value as usize % k).expect("few")),
+            // Not an input of the water-filling: the reason of the last step's selection.
+            10 => w.reason = AllocReason::MinimumPause,
+            _ => {}
+        }
+    }
+
+    fn run(b: &mut Built) {
+        let (pcfg, ncfg, work, nodes) = b;
+        let tree = shape(ncfg, nodes);
+        fill(pcfg, ncfg, tree, work, nodes);
+    }
+
+    fn result(b: &Built) -> Vec<(u32, AllocReason, u16)> {
+        b.2.iter().map(|w| (w.target, w.reason, w.node)).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// LB-4: the memo of the last water-filling changes nothing. After any one input
+        /// changes (or none), the step that finds the memo gives what a step with fresh
+        /// working memory gives; with no change the memo is used (the node sums, which only
+        /// a computation rewrites, are left as they were).
+        #[test]
+        fn lb4_fill_memo_equals_a_fresh_fill(c in case()) {
+            let mut kept = build(&c);
+            run(&mut kept);
+            change(&c, &mut kept);
+            let mut fresh = kept.clone();
+            for w in fresh.2.iter_mut() {
+                w.memo = FillMemo::new();
+            }
+            for n in fresh.3.iter_mut() {
+                *n = NodeWork { lim: n.lim, lim_reason: n.lim_reason, ..NodeWork::new() };
+            }
+            let hit = c.change >= 10 && kept.2.iter().all(|w| w.memo.valid);
+            for n in kept.3.iter_mut() {
+                n.used = [u32::MAX; 3];
+            }
+            run(&mut kept);
+            run(&mut fresh);
+            prop_assert_eq!(result(&kept), result(&fresh));
+            if hit {
+                prop_assert!(kept.3.iter().all(|n| n.used == [u32::MAX; 3]), "the memo was not used");
+            }
+        }
+    }
 }

@@ -145,7 +145,10 @@ pub(crate) const THREE: u8 = 3;
 pub(crate) const NO_CAND: u8 = 0xFF;
 
 /// A point's working memory for one step: rewritten by every step before it is read, so it
-/// need not be kept between steps (stations stepped one after another may share one).
+/// need not be kept between steps (stations stepped one after another may share one). The one
+/// exception is the memo of the last water-filling (`FillMemo`), which a step uses only where
+/// every input of the water-filling equals the memo's: kept, it saves recomputing an unchanged
+/// allocation; lost or overwritten, the step computes it afresh, with the same result.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PointWork {
     pub(crate) ceil: u32,
@@ -167,6 +170,43 @@ pub struct PointWork {
     pub(crate) reason: AllocReason,
     pub(crate) node: u16,
     pub(crate) order: u64, // a slot of the start order (shed.rs), not about this point
+    pub(crate) memo: FillMemo,
+}
+
+/// One point's part of the memo of the last water-filling (balance.rs): what it read from the
+/// point and what it wrote. Valid only together with every other point's and node's part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct FillMemo {
+    pub(crate) valid: bool,
+    pub(crate) in_s: bool,
+    pub(crate) vip: bool,
+    pub(crate) mask: u8,
+    pub(crate) ceil_reason: AllocReason,
+    pub(crate) reason: AllocReason,
+    pub(crate) at_node: u16,
+    pub(crate) node: u16,
+    pub(crate) min: u32,
+    pub(crate) ceil: u32,
+    pub(crate) target: u32,
+}
+
+impl FillMemo {
+    /// No memo.
+    pub const fn new() -> Self {
+        FillMemo {
+            valid: false,
+            in_s: false,
+            vip: false,
+            mask: 0,
+            ceil_reason: AllocReason::NoVehicle,
+            reason: AllocReason::NoVehicle,
+            at_node: 0,
+            node: 0,
+            min: 0,
+            ceil: 0,
+            target: 0,
+        }
+    }
 }
 
 impl PointWork {
@@ -192,6 +232,7 @@ impl PointWork {
             reason: AllocReason::NoVehicle,
             node: 0,
             order: 0,
+            memo: FillMemo::new(),
         }
     }
 }
@@ -387,6 +428,12 @@ pub struct NodeWork {
     pub(crate) cnt: [u32; 3],
     /// Depth in the tree (0: the root), written every step (tree.rs).
     pub(crate) depth: u8,
+    /// This node's part of the memo of the last water-filling: whether it is valid, and the
+    /// limits and parent it read.
+    pub(crate) memo_valid: bool,
+    pub(crate) memo_lim_reason: [AllocReason; 3],
+    pub(crate) memo_parent: Option<u16>,
+    pub(crate) memo_lim: [u32; 3],
 }
 
 impl NodeWork {
@@ -400,6 +447,10 @@ impl NodeWork {
             sum_vip: [0; 3],
             cnt: [0; 3],
             depth: 0,
+            memo_valid: false,
+            memo_lim_reason: [AllocReason::NodeLimit; 3],
+            memo_parent: None,
+            memo_lim: [0; 3],
         }
     }
 }

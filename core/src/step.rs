@@ -54,7 +54,10 @@ pub struct State<'a> {
 
 /// A step's working memory: rewritten by the step before it is read, so its contents need not
 /// be kept between steps (controllers stepped one after another may share one), and it is not
-/// part of the state to keep across a restart.
+/// part of the state to keep across a restart. The one part read first, the memo of the last
+/// water-filling, is used only when every input of the water-filling equals the memo's (see
+/// `PointWork`): kept, it saves recomputing an unchanged allocation; lost or another
+/// controller's, it changes nothing but the cost.
 #[derive(Debug)]
 pub struct Work<'a> {
     /// One per point.

@@ -578,10 +578,16 @@ pub(crate) struct General {
     pub rotation_interval_ms: Option<u32>,
     pub protection: ProtectionConfig,
     pub session: SessionConfig,
+    /// Derived from the nodes: the tree's shape for the subtree sums (tree.rs), whether a node
+    /// has a site meter (LB-14), whether there is more than one station node (cluster flag).
+    pub tree: crate::tree::Tree,
+    pub has_site: bool,
+    pub cluster: bool,
 }
 
 impl General {
-    fn of<PS, NS>(raw: &RawConfig<PS, NS>) -> Self {
+    fn of<PS, NS: AsRef<[NodeConfig]>>(raw: &RawConfig<PS, NS>) -> Self {
+        let nodes = raw.nodes.as_ref();
         General {
             location: raw.location,
             shed_priority: raw.shed_priority,
@@ -594,6 +600,9 @@ impl General {
             rotation_interval_ms: raw.rotation_interval_ms,
             protection: raw.protection,
             session: raw.session,
+            tree: crate::tree::Tree::of(nodes),
+            has_site: nodes.iter().any(|n| n.site_meter),
+            cluster: nodes.iter().filter(|n| n.kind == NodeKind::Station).count() > 1,
         }
     }
 }

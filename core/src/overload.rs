@@ -10,7 +10,34 @@ use crate::types::{AllocReason, StationErrors};
 
 /// LB-9: a node whose measured total stays above its limit beyond the response time stops the
 /// points drawing most above their signal, at once, until it fits.
+///
+/// `nwork[..].used` holds the measured totals per node and phase (summed by the step's first
+/// pass). The usual case, every node within its limits, is told by one pass over the nodes.
+#[inline]
 pub(crate) fn node_overload(
+    cx: &Ctx<'_>,
+    points: &mut [PointState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeState],
+    nwork: &mut [NodeWork],
+    errors: &mut StationErrors,
+) {
+    let mut any_over = false;
+    for (ns, nw) in nodes.iter_mut().zip(nwork.iter()) {
+        if nw.used.iter().zip(nw.lim).all(|(u, l)| *u <= l) {
+            ns.over = 0;
+        } else {
+            any_over = true;
+        }
+    }
+    if any_over {
+        overload_stops(cx, points, work, nodes, nwork, errors);
+    }
+}
+
+/// `node_overload` where a node is over a limit.
+#[inline(never)]
+fn overload_stops(
     cx: &Ctx<'_>,
     points: &mut [PointState],
     work: &mut [PointWork],
@@ -21,7 +48,6 @@ pub(crate) fn node_overload(
     let Ctx {
         g, st, pcfg, ncfg, ..
     } = *cx;
-    // `used` holds the measured totals per node and phase (summed by the step's first pass).
     for ni in 0..nodes.len() {
         for ph in 0..3usize {
             let (Some(ns), Some(nw)) = (nodes.get_mut(ni), nwork.get(ni)) else {

@@ -171,12 +171,12 @@ pub fn step(
     let (work, nwork) = (state.work.points, state.work.nodes);
     check_len("state.work.points", work.len(), pcfg.len())?;
     check_len("state.work.nodes", nwork.len(), ncfg.len())?;
-    let has_site = ncfg.iter().any(|n| n.site_meter);
+    let g = cfg.general;
+    let has_site = g.has_site;
     if has_site {
         check_len("state.site.points", site.points.len(), pcfg.len())?;
         check_len("state.site.nodes", site.nodes.len(), ncfg.len())?;
     }
-    let g = cfg.general;
     let st = state.station;
     let points = state.points;
     let nodes = state.nodes;
@@ -212,7 +212,8 @@ pub fn step(
     st.now = st.stamp(now_ms);
     // The parts below read the clock state as of now; only the rotation stamp moves (LB-13).
     let clock = *st;
-    let tree = crate::tree::shape(ncfg, nwork);
+    let tree = g.tree;
+    tree.prepare(ncfg, nwork);
     let cx = Ctx {
         g,
         st: &clock,
@@ -315,11 +316,7 @@ pub fn step(
     fill(pcfg, ncfg, tree, work, nwork);
     transfer(&cx, points, work, nwork);
 
-    let cluster = ncfg
-        .iter()
-        .filter(|n| n.kind == crate::config::NodeKind::Station)
-        .count()
-        > 1;
+    let cluster = g.cluster;
     let mut deadline = now_ms.saturating_add(u64::from(t.max_gap_ms));
     for (i, (((pc, p), w), (pi, po))) in pcfg
         .iter()

@@ -1,7 +1,8 @@
 //! Sums over the limit tree (TREE-1): per-node totals of the points beneath each node, in
 //! O(points + nodes · depth) instead of walking every point's ancestors.
 //!
-//! A step first computes each node's depth (`NodeWork::depth`, 0 for the root); a sum then
+//! The validated configuration holds the tree's shape ([`Tree`]); a step of a tree not listed
+//! parents first also writes each node's depth (`NodeWork::depth`, 0 for the root). A sum then
 //! adds each point into its own node only, and [`sum_up`] adds every node into its parent,
 //! children before parents, so each node ends with the total of its whole subtree: in one pass
 //! in reverse index order when every node is listed after its parent (the usual listing),
@@ -11,13 +12,52 @@
 use crate::config::{MAX_DEPTH, NodeConfig};
 use crate::state::NodeWork;
 
-/// The shape of the tree that the sums need, computed each step.
-#[derive(Clone, Copy, Debug)]
+/// The shape of the tree that the sums need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Tree {
     /// The depth of the deepest node.
     pub max_depth: u8,
     /// Every node is listed after its parent.
     pub parents_first: bool,
+}
+
+impl Tree {
+    /// The shape of a configuration's tree (computed once, when it is validated).
+    pub(crate) fn of(ncfg: &[NodeConfig]) -> Tree {
+        let mut max = 0u8;
+        let mut parents_first = true;
+        for (i, nc) in ncfg.iter().enumerate() {
+            parents_first &= nc.parent.is_none_or(|p| usize::from(p) < i);
+            max = max.max(depth_of(ncfg, nc));
+        }
+        Tree {
+            max_depth: max,
+            parents_first,
+        }
+    }
+
+    /// Readies the working memory for the sums: writes every node's depth where [`sum_up`]
+    /// needs it (a tree not listed parents first).
+    #[inline]
+    pub(crate) fn prepare(self, ncfg: &[NodeConfig], nodes: &mut [NodeWork]) {
+        if !self.parents_first {
+            shape(ncfg, nodes);
+        }
+    }
+}
+
+/// The depth of a node (0: the root).
+fn depth_of(ncfg: &[NodeConfig], nc: &NodeConfig) -> u8 {
+    let mut d = 0u8;
+    let mut cur = nc.parent;
+    while let Some(p) = cur {
+        if usize::from(d) >= MAX_DEPTH {
+            break;
+        }
+        d = d.saturating_add(1);
+        cur = ncfg.get(usize::from(p)).and_then(|x| x.parent);
+    }
+    d
 }
 
 /// Writes every node's depth and returns the tree's shape.
@@ -26,15 +66,7 @@ pub(crate) fn shape(ncfg: &[NodeConfig], nodes: &mut [NodeWork]) -> Tree {
     let mut parents_first = true;
     for (i, (nc, ns)) in ncfg.iter().zip(nodes.iter_mut()).enumerate() {
         parents_first &= nc.parent.is_none_or(|p| usize::from(p) < i);
-        let mut d = 0u8;
-        let mut cur = nc.parent;
-        while let Some(p) = cur {
-            if usize::from(d) >= MAX_DEPTH {
-                break;
-            }
-            d = d.saturating_add(1);
-            cur = ncfg.get(usize::from(p)).and_then(|x| x.parent);
-        }
+        let d = depth_of(ncfg, nc);
         ns.depth = d;
         max = max.max(d);
     }

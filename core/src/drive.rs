@@ -22,6 +22,7 @@ pub(crate) fn stop_below_minimum(cx: &Ctx<'_>, p: &mut PointState, w: &PointWork
 }
 
 /// Offer, pilot, contactor, flags and outputs of one point (PS-3, PS-4, LOC-1).
+#[inline(always)]
 pub(crate) fn finish_point(
     cx: &Ctx<'_>,
     pc: &PointConfig,

@@ -35,20 +35,24 @@ pub(crate) fn select(
     work: &mut [PointWork],
     nodes: &mut [NodeWork],
 ) {
-    start_selection(cx, points, work, nodes);
+    let waiting = start_selection(cx, points, work, nodes);
     shed_until_fit(cx, points, work, nodes);
-    rotate(cx, last_rotation, points, work, nodes);
-    start_waiting(cx, points, work, nodes);
+    if waiting {
+        // Rotation and starts are about points that want current and did not run.
+        rotate(cx, last_rotation, points, work, nodes);
+        start_waiting(cx, points, work, nodes);
+    }
 }
 
 /// Step 1 of the module doc: the points that ran and still want current are selected, and
-/// every node gets the sums of their minimums (`sum_min`, and `sum_vip` of the VIPs).
+/// every node gets the sums of their minimums (`sum_min`, and `sum_vip` of the VIPs). Returns
+/// whether a point wants current and is not selected (a candidate for a start).
 fn start_selection(
     cx: &Ctx<'_>,
     points: &[PointState],
     work: &mut [PointWork],
     nodes: &mut [NodeWork],
-) {
+) -> bool {
     let Ctx { pcfg, ncfg, .. } = *cx;
     for n in nodes.iter_mut() {
         n.sum_min = [0; 3];
@@ -56,8 +60,10 @@ fn start_selection(
     }
     // Each selected point's minimum on its own node, then every node's sums into its ancestors
     // (tree.rs): the same sums as `add_min` for each point, without a walk up the tree per point.
+    let mut waiting = false;
     for ((pc, p), w) in pcfg.iter().zip(points).zip(work.iter_mut()) {
         w.in_s = w.wants && p.run == Run::Running;
+        waiting |= w.wants && !w.in_s;
         w.tried = false;
         if w.in_s {
             let v = per_phase(w.mask, w.min);
@@ -69,6 +75,7 @@ fn start_selection(
     }
     sum_up(ncfg, nodes, cx.tree, |n| &mut n.sum_min);
     sum_up(ncfg, nodes, cx.tree, |n| &mut n.sum_vip);
+    waiting
 }
 
 /// LB-13: once per interval, the point that has waited longest for current takes the place of

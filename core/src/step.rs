@@ -605,17 +605,23 @@ fn node_deadline(
     now_ms: u64,
 ) -> u64 {
     let mut d = u64::MAX;
-    for (ph, s) in ns.over_since.iter().enumerate() {
-        if ns.over & (1 << ph) != 0 {
-            d = d.min(st.at(*s).saturating_add(u64::from(g.timers.ev_response_ms)));
+    if ns.over != 0 {
+        for (ph, s) in ns.over_since.iter().enumerate() {
+            if ns.over & (1 << ph) != 0 {
+                d = d.min(st.at(*s).saturating_add(u64::from(g.timers.ev_response_ms)));
+            }
         }
     }
-    for (ph, s) in ss.iter().flat_map(|ss| ss.fall_since.iter().enumerate()) {
-        if ss.is_some_and(|ss| ss.fall & (1 << ph) != 0) {
-            d = d.min(
-                st.at(*s)
-                    .saturating_add(u64::from(g.timers.site_meter_hold_ms)),
-            );
+    if let Some(ss) = ss
+        && ss.fall != 0
+    {
+        for (ph, s) in ss.fall_since.iter().enumerate() {
+            if ss.fall & (1 << ph) != 0 {
+                d = d.min(
+                    st.at(*s)
+                        .saturating_add(u64::from(g.timers.site_meter_hold_ms)),
+                );
+            }
         }
     }
     if nc.site_meter

@@ -239,15 +239,27 @@ fn shed_before(
 /// A point shed for an earlier constraint no longer counts for a later one, which may fit by the
 /// time it is reached. O(nodes) when nothing is short; otherwise, per short constraint, one pass
 /// over the points, O(eligible) to build the heap and O(log N) per shed.
+#[inline]
 fn shed_until_fit(
     cx: &Ctx<'_>,
     points: &mut [PointState],
     work: &mut [PointWork],
     nodes: &mut [NodeWork],
 ) {
-    let Some(short) = short_constraint(nodes) else {
-        return;
-    };
+    if let Some(short) = short_constraint(nodes) {
+        shed_from(cx, points, work, nodes, short);
+    }
+}
+
+/// `shed_until_fit` from its first short constraint `short` (node, phase) on.
+#[inline(never)]
+fn shed_from(
+    cx: &Ctx<'_>,
+    points: &mut [PointState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
+    short: (usize, usize),
+) {
     let count = cx.pcfg.len().min(points.len());
     if count <= SCAN_POINTS || count > HEAP_POINTS {
         // A few points: a scan per victim costs less than keys and a heap. Too many for the

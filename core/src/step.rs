@@ -116,6 +116,7 @@ pub(crate) struct Conditions {
 }
 
 impl Conditions {
+    #[inline(always)]
     fn of(g: &General, inputs: &Inputs<'_>) -> Self {
         let in1 = g.inputs.in1_polarity.active(inputs.station.in1_closed);
         let in2 = g.inputs.in2_polarity.active(inputs.station.in2_closed);
@@ -386,6 +387,7 @@ fn clock_fault(points: &mut [PointState], out: &mut [PointOutput]) {
 
 /// Effective limit of every node this step: configured, external set point, fallback (EX-1,
 /// LB-8, TREE-1).
+#[inline(always)]
 fn node_limits(
     g: &General,
     pcfg: &[PointConfig],
@@ -426,15 +428,13 @@ fn node_limits(
 
 /// Applies the targets: reductions at once, rises by the rise interval (PS-5) and only by what
 /// is free under the LB-9 count on every constraint above the point.
+#[inline]
 fn transfer(
     cx: &Ctx<'_>,
     points: &mut [PointState],
     work: &mut [PointWork],
     nodes: &mut [NodeWork],
 ) {
-    let Ctx {
-        g, st, pcfg, ncfg, ..
-    } = *cx;
     let mut rises = false;
     for (p, w) in points.iter_mut().zip(work.iter()) {
         p.alloc_ma = if w.in_s && p.run == Run::Running {
@@ -444,10 +444,17 @@ fn transfer(
         };
         rises |= w.in_s && w.target > p.alloc_ma;
     }
-    if !rises {
-        // Nothing rises: the counts below would not be read.
-        return;
+    if rises {
+        rise(cx, points, work, nodes);
     }
+}
+
+/// The rises of `transfer`, where a point's target is above its allocation.
+#[inline(never)]
+fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: &mut [NodeWork]) {
+    let Ctx {
+        g, st, pcfg, ncfg, ..
+    } = *cx;
     for n in nodes.iter_mut() {
         n.used = [0; 3];
     }

@@ -123,6 +123,7 @@ pub(crate) fn node_reason(nodes: &[NodeWork], node: u16, ph: usize) -> AllocReas
 /// selected and, if so, its minimum, ceiling (with its reason), phases and VIP mark; per node its
 /// parent and limits (with their reasons). When all of them equal the memo that the last
 /// computation left in the working memory (`FillMemo`), the memo's result is used as it is.
+#[inline]
 pub(crate) fn fill(
     pcfg: &[PointConfig],
     ncfg: &[NodeConfig],
@@ -140,8 +141,20 @@ pub(crate) fn fill(
                 p.target = 0;
             }
         }
-        return;
+    } else {
+        fill_and_keep(pcfg, ncfg, tree, points, nodes);
     }
+}
+
+/// Computes the water-filling and keeps it as the memo.
+#[inline(never)]
+fn fill_and_keep(
+    pcfg: &[PointConfig],
+    ncfg: &[NodeConfig],
+    tree: Tree,
+    points: &mut [PointWork],
+    nodes: &mut [NodeWork],
+) {
     let complete = compute(pcfg, ncfg, tree, points, nodes);
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         p.memo = FillMemo {

@@ -2,7 +2,9 @@
 //! metering, over-current, idle, phase detection), and the ceiling, minimum and demand the
 //! energy controller works with (LB-2, LB-3, LB-9, LB-10, LB-12, IN-*, EX-*, LOC-1).
 
-use crate::config::{General, Location, PointConfig, min_for, phase_mask, static_ceiling};
+use crate::config::{
+    General, Location, PointConfig, ThermalConfig, min_for, phase_mask, static_ceiling,
+};
 use crate::cp::{CableStatus, front_end, note_charge_state};
 use crate::io::{NO_NODE, PointInputs};
 use crate::session::{self, OutletStatus, SessionView};
@@ -366,6 +368,7 @@ fn phase_detection(
 /// CT-1: a contactor commanded open that still carries current (above the welded current for the
 /// welded time), or whose feedback still reads closed after the release time, is welded. Latched
 /// until an explicit reset.
+#[inline]
 fn welded_contactor(
     g: &General,
     st: &StationState,
@@ -378,8 +381,20 @@ fn welded_contactor(
     }
     if p.has(bits::CONTACTOR) {
         p.put(bits::WELD_PENDING, false);
-        return;
+    } else {
+        weld_while_open(g, st, p, pi, drawn);
     }
+}
+
+/// `welded_contactor` while the contactor is commanded open.
+#[inline(never)]
+fn weld_while_open(
+    g: &General,
+    st: &StationState,
+    p: &mut PointState,
+    pi: &PointInputs,
+    drawn: u32,
+) {
     let released = st.passed(p.opened_at, g.timers.contactor_release_ms);
     if released && pi.contactor_feedback == Some(true) {
         p.put(bits::WELDED, true);
@@ -402,6 +417,7 @@ fn welded_contactor(
 /// above the pause temperature the point pauses until it is a hysteresis below it again. A point
 /// whose temperature input is missing while thermal derating is configured runs at its minimum
 /// (the sensor may be broken: derate, do not guess).
+#[inline]
 fn thermal_state(
     g: &General,
     p: &mut PointState,
@@ -413,6 +429,18 @@ fn thermal_state(
         p.put(bits::THERMAL_PAUSE, false);
         return None;
     };
+    thermal_derating(&tc, p, min, pi, base)
+}
+
+/// `thermal_state` where thermal derating is configured.
+#[inline(never)]
+fn thermal_derating(
+    tc: &ThermalConfig,
+    p: &mut PointState,
+    min: u32,
+    pi: &PointInputs,
+    base: u32,
+) -> Option<u32> {
     let Some(temp) = pi.temperature_dc else {
         return Some(min);
     };

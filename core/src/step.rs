@@ -163,15 +163,27 @@ pub fn step(
     out: Outputs<'_>,
 ) -> Result<(), StepError> {
     let (pcfg, ncfg) = (cfg.points, cfg.nodes);
-    check_len("state.points", state.points.len(), pcfg.len())?;
-    check_len("inputs.points", inputs.points.len(), pcfg.len())?;
-    check_len("outputs.points", out.points.len(), pcfg.len())?;
-    check_len("state.nodes", state.nodes.len(), ncfg.len())?;
-    check_len("inputs.nodes", inputs.nodes.len(), ncfg.len())?;
+    let (np, nn) = (pcfg.len(), ncfg.len());
     let site = state.site;
     let (work, nwork) = (state.work.points, state.work.nodes);
-    check_len("state.work.points", work.len(), pcfg.len())?;
-    check_len("state.work.nodes", nwork.len(), ncfg.len())?;
+    // One test for the usual case, every slice of the right length; else the first wrong one.
+    if (state.points.len() ^ np)
+        | (inputs.points.len() ^ np)
+        | (out.points.len() ^ np)
+        | (work.len() ^ np)
+        | (state.nodes.len() ^ nn)
+        | (inputs.nodes.len() ^ nn)
+        | (nwork.len() ^ nn)
+        != 0
+    {
+        check_len("state.points", state.points.len(), np)?;
+        check_len("inputs.points", inputs.points.len(), np)?;
+        check_len("outputs.points", out.points.len(), np)?;
+        check_len("state.nodes", state.nodes.len(), nn)?;
+        check_len("inputs.nodes", inputs.nodes.len(), nn)?;
+        check_len("state.work.points", work.len(), np)?;
+        check_len("state.work.nodes", nwork.len(), nn)?;
+    }
     let g = cfg.general;
     let has_site = g.has_site;
     if has_site {

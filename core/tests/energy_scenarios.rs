@@ -1102,3 +1102,83 @@ fn tree1_node_order_does_not_change_any_output() {
     // The scenario does reach sharing and shedding.
     assert!(shed > 0, "no point was shed");
 }
+
+// ---- The slice API ----
+
+/// The step refuses, changing nothing, a slice of the wrong length, naming the first one found
+/// (in the order of the list below), for each slice, whether too short or too long.
+#[test]
+fn step_refuses_a_slice_of_the_wrong_length_naming_it() {
+    use loadpilot_core::{
+        Inputs, NodeInputs, NodeState, NodeWork, Outputs, PointInputs, PointOutput, PointState,
+        PointWork, SiteState, State, StationInputs, StationOutput, StationState, StepError, Work,
+        step,
+    };
+    let names = [
+        "state.points",
+        "inputs.points",
+        "outputs.points",
+        "state.nodes",
+        "inputs.nodes",
+        "state.work.points",
+        "state.work.nodes",
+    ];
+    let cfg = Config::new(two_point_station(32_000)).unwrap();
+    // `wrong`: which slice has `len` entries instead of its expected count (None: all right).
+    let run = |wrong: Option<(usize, usize)>| {
+        let len = |k: usize, right: usize| match wrong {
+            Some((w, l)) if w == k => l,
+            _ => right,
+        };
+        let mut station = StationState::new();
+        let mut points = vec![PointState::new(); len(0, 2)];
+        let pin = vec![PointInputs::default(); len(1, 2)];
+        let mut out = vec![PointOutput::default(); len(2, 2)];
+        let mut nodes = vec![NodeState::new(); len(3, 1)];
+        let nin = vec![NodeInputs::default(); len(4, 1)];
+        let mut w = vec![PointWork::new(); len(5, 2)];
+        let mut nw = vec![NodeWork::new(); len(6, 1)];
+        let mut so = StationOutput::default();
+        let r = step(
+            &cfg.view(),
+            State {
+                station: &mut station,
+                points: &mut points,
+                nodes: &mut nodes,
+                site: SiteState::none(),
+                work: Work {
+                    points: &mut w,
+                    nodes: &mut nw,
+                },
+            },
+            &Inputs {
+                station: StationInputs::default(),
+                points: &pin,
+                nodes: &nin,
+            },
+            1_000,
+            Outputs {
+                station: &mut so,
+                points: &mut out,
+            },
+        );
+        (r, station.max_now_ms())
+    };
+    assert_eq!(run(None), (Ok(()), 1_000));
+    for (k, name) in names.iter().enumerate() {
+        let expected = if k == 3 || k == 4 || k == 6 { 1 } else { 2 };
+        for len in [expected - 1, expected + 1] {
+            let (r, now) = run(Some((k, len)));
+            assert_eq!(
+                r,
+                Err(StepError::Length {
+                    what: name,
+                    len,
+                    expected
+                }),
+                "{name} with {len} entries"
+            );
+            assert_eq!(now, 0, "a refused step changes nothing ({name})");
+        }
+    }
+}

@@ -166,6 +166,9 @@ pub struct PointWork {
     pub(crate) cable: CableStatus,
     pub(crate) immediate: bool,
     pub(crate) tried: bool,
+    /// The transfer may raise this point now (its target is above its allocation and the rise
+    /// interval does not hold it).
+    pub(crate) rises: bool,
     pub(crate) ceil_reason: AllocReason,
     pub(crate) reason: AllocReason,
     pub(crate) node: u16,
@@ -228,6 +231,7 @@ impl PointWork {
             cable: CableStatus::NotPlugged,
             immediate: false,
             tried: false,
+            rises: false,
             ceil_reason: AllocReason::NoVehicle,
             reason: AllocReason::NoVehicle,
             node: 0,

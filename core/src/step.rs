@@ -18,7 +18,7 @@
 //! - `next_deadline_ms` is at most one sample period ahead while a contactor is closed or a
 //!   transfer waits, at most `max_gap_ms` ahead otherwise; call sooner when an input changes.
 
-use crate::balance::{add_on_constraints, fill, for_each_ancestor, phases};
+use crate::balance::{fill, for_each_ancestor, phases};
 use crate::config::{
     ConfigView, General, Input1Function, Input2Function, NodeConfig, PointConfig,
     default_node_fail_safe,
@@ -467,15 +467,12 @@ fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: 
     let Ctx {
         g, st, pcfg, ncfg, ..
     } = *cx;
-    for n in nodes.iter_mut() {
-        n.used = [0; 3];
-    }
-    for ((pc, p), w) in pcfg.iter().zip(points.iter()).zip(work.iter()) {
-        add_own(nodes, pc.node, |n| &mut n.used, counts(p.alloc_ma, w, true));
-    }
-    sum_up(ncfg, nodes, cx.tree, |n| &mut n.used);
-    for ((pc, p), w) in pcfg.iter().zip(points.iter_mut()).zip(work.iter_mut()) {
-        if !w.in_s || w.target <= p.alloc_ma {
+    // Points held by the rise interval first: they change no count, so the counts are needed
+    // only if some point may rise now.
+    let mut free = false;
+    for (p, w) in points.iter().zip(work.iter_mut()) {
+        w.rises = w.in_s && w.target > p.alloc_ma;
+        if !w.rises {
             continue;
         }
         // A point whose minimum rose with its phase mode (LB-12) is below its minimum: it is
@@ -484,6 +481,22 @@ fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: 
         if !starting && !st.passed(p.last_rise, g.timers.rise_interval_ms) {
             w.reason = AllocReason::RateLimit;
             w.node = NO_NODE;
+            w.rises = false;
+        }
+        free |= w.rises;
+    }
+    if !free {
+        return;
+    }
+    for n in nodes.iter_mut() {
+        n.used = [0; 3];
+    }
+    for ((pc, p), w) in pcfg.iter().zip(points.iter()).zip(work.iter()) {
+        add_own(nodes, pc.node, |n| &mut n.used, counts(p.alloc_ma, w, true));
+    }
+    sum_up(ncfg, nodes, cx.tree, |n| &mut n.used);
+    for ((pc, p), w) in pcfg.iter().zip(points.iter_mut()).zip(work.iter_mut()) {
+        if !w.rises {
             continue;
         }
         // The most this point may have: its allocation plus what is free on each constraint
@@ -514,17 +527,17 @@ fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: 
             continue;
         }
         let (before, after) = (counts(p.alloc_ma, w, true), counts(x, w, true));
-        for (ph, (before, after)) in before.into_iter().zip(after).enumerate() {
-            add_on_constraints(
-                ncfg,
-                nodes,
-                pc.node,
-                1 << ph,
-                |n| &mut n.used,
-                after.saturating_sub(before),
-                false,
-            );
+        let mut delta = [0u32; 3];
+        for ((d, b), a) in delta.iter_mut().zip(before).zip(after) {
+            *d = a.saturating_sub(b);
         }
+        for_each_ancestor(ncfg, pc.node, |n| {
+            if let Some(ns) = nodes.get_mut(n) {
+                for (u, d) in ns.used.iter_mut().zip(delta) {
+                    *u = u.saturating_add(d);
+                }
+            }
+        });
         p.alloc_ma = x;
         p.last_rise = st.now;
         if p.run != Run::Running {

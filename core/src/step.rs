@@ -94,6 +94,7 @@ pub struct Outputs<'a> {
     pub points: &'a mut [PointOutput],
 }
 
+#[cold]
 fn check_len(what: &'static str, len: usize, expected: usize) -> Result<(), StepError> {
     if len == expected {
         Ok(())
@@ -375,6 +376,8 @@ pub fn step(
     Ok(())
 }
 
+#[cold]
+#[inline(never)]
 fn clock_fault(points: &mut [PointState], out: &mut [PointOutput]) {
     for (p, po) in points.iter_mut().zip(out.iter_mut()) {
         p.alloc_ma = 0;

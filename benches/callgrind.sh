@@ -14,7 +14,8 @@
 # Usage: benches/callgrind.sh [--quick] [--annotate]
 #   --quick     2 and 64 points only (a smoke run of the script itself)
 #   --annotate  also print (and write to target/callgrind/profile.txt) where the instructions go:
-#               by function, steady state at 2 and 1024 points and the step of the shed at 1024
+#               by source file of core, steady state at 2 and 1024 points and the step of the
+#               shed at 1024
 # Needs valgrind (callgrind_annotate comes with it). Builds with the bench profile (release with
 # debug info), as `cargo bench` does.
 set -euo pipefail
@@ -106,16 +107,22 @@ for f in duty cp pp; do
     printf '%-8s %6s %18d\n' "$f" - "$(per_unit "$f" 0 10 110 "$CALLS")"
 done
 
-# by_function FILE STEPS TITLE: self cost per step by function, summed over the source files
-# that inlining spread it across (callgrind_annotate lists file:function pairs).
-by_function() {
+# by_source FILE STEPS TITLE: self cost per step by source file of core (the release build
+# inlines nearly all of core into `step`, so functions no longer tell where the instructions go;
+# the source lines they came from do). Rust's own library code inlined into core (iterators,
+# saturating arithmetic, comparisons) is one line.
+by_source() {
     local file=$1 steps=$2 title=$3
-    echo "# $title: instructions per step by function (self cost, inlined code included)"
+    echo "# $title: instructions per step by source file (self cost)"
     callgrind_annotate --auto=no --threshold=100 "$file" | awk -v steps="$steps" '
         /^ *[0-9,]+ +\(/ && !/PROGRAM TOTALS/ {
             n = $1; gsub(",", "", n); line = $0
             sub(/^ *[0-9,]+ +\([ 0-9.%]+\) +/, "", line); sub(/ \[[^]]*\]$/, "", line)
-            fn = substr(line, index(line, ":") + 1); sum[fn] += n; total += n
+            src = substr(line, 1, index(line, ":") - 1)
+            if (src ~ /core\/src\/[a-z_]+\.rs$/ && src !~ /rustc/) { sub(/.*core\/src\//, "core/src/", src) }
+            else if (src ~ /rustc|library/) { src = "Rust library code inlined into core" }
+            else { src = "the bench driver" }
+            sum[src] += n; total += n
         }
         END {
             for (f in sum) if (sum[f] / total >= 0.001)
@@ -132,9 +139,9 @@ if ((annotate)); then
             --callgrind-out-file="$out/cg.annotate-$n" "$driver" steady "$n" 4 > /dev/null 2>&1
     done
     {
-        by_function "$out/cg.annotate-2" $((4 * WINDOW)) "steady, 2 points"
-        by_function "$out/cg.annotate-$big" $((4 * WINDOW)) "steady, $big points"
-        by_function "$out/peak-shed-$big/cg.1" 1 "shed, $big points, the step of the drop"
+        by_source "$out/cg.annotate-2" $((4 * WINDOW)) "steady, 2 points"
+        by_source "$out/cg.annotate-$big" $((4 * WINDOW)) "steady, $big points"
+        by_source "$out/peak-shed-$big/cg.1" 1 "shed, $big points, the step of the drop"
     } > "$out/profile.txt"
     cat "$out/profile.txt"
     echo "raw profiles: callgrind_annotate $out/cg.annotate-{2,$big} (add --inclusive=yes)"

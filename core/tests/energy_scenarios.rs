@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Ev, Scenario, station};
+use common::{Ev, Scenario, Slices, station};
 use loadpilot_core::{
     AllocReason, Commands, Config, ConfigError, Controller, Field, Input1Function, Input2Function,
     Location, NO_NODE, NodeConfig, NodeKind, Phase, PilotOutput, PointConfig, PointFlags, Polarity,
@@ -1109,68 +1109,41 @@ fn tree1_node_order_does_not_change_any_output() {
 /// (in the order of the list below), for each slice, whether too short or too long.
 #[test]
 fn step_refuses_a_slice_of_the_wrong_length_naming_it() {
-    use loadpilot_core::{
-        Inputs, NodeInputs, NodeState, NodeWork, Outputs, PointInputs, PointOutput, PointState,
-        PointWork, SiteState, State, StationInputs, StationOutput, StationState, StepError, Work,
-        step,
-    };
-    let names = [
-        "state.points",
-        "inputs.points",
-        "outputs.points",
-        "state.nodes",
-        "inputs.nodes",
-        "state.work.points",
-        "state.work.nodes",
-    ];
+    use loadpilot_core::{NodeInputs, NodeState, NodeWork, PointState, PointWork, StepError};
     let cfg = Config::new(two_point_station(32_000)).unwrap();
-    // `wrong`: which slice has `len` entries instead of its expected count (None: all right).
-    let run = |wrong: Option<(usize, usize)>| {
-        let len = |k: usize, right: usize| match wrong {
-            Some((w, l)) if w == k => l,
-            _ => right,
-        };
-        let mut station = StationState::new();
-        let mut points = vec![PointState::new(); len(0, 2)];
-        let pin = vec![PointInputs::default(); len(1, 2)];
-        let mut out = vec![PointOutput::default(); len(2, 2)];
-        let mut nodes = vec![NodeState::new(); len(3, 1)];
-        let nin = vec![NodeInputs::default(); len(4, 1)];
-        let mut w = vec![PointWork::new(); len(5, 2)];
-        let mut nw = vec![NodeWork::new(); len(6, 1)];
-        let mut so = StationOutput::default();
-        let r = step(
-            &cfg.view(),
-            State {
-                station: &mut station,
-                points: &mut points,
-                nodes: &mut nodes,
-                site: SiteState::none(),
-                work: Work {
-                    points: &mut w,
-                    nodes: &mut nw,
-                },
-            },
-            &Inputs {
-                station: StationInputs::default(),
-                points: &pin,
-                nodes: &nin,
-            },
-            1_000,
-            Outputs {
-                station: &mut so,
-                points: &mut out,
-            },
-        );
-        (r, station.max_now_ms())
-    };
-    assert_eq!(run(None), (Ok(()), 1_000));
-    for (k, name) in names.iter().enumerate() {
-        let expected = if k == 3 || k == 4 || k == 6 { 1 } else { 2 };
+    let right = || Slices::new(2, 1);
+    // Each slice in the order the step checks them, with a way to give it `len` entries.
+    type Resize = fn(&mut Slices, usize);
+    let slices: [(&str, usize, Resize); 7] = [
+        ("state.points", 2, |s, n| {
+            s.points.resize(n, PointState::new())
+        }),
+        ("inputs.points", 2, |s, n| {
+            s.inputs.resize(n, Default::default())
+        }),
+        ("outputs.points", 2, |s, n| {
+            s.outputs.resize(n, Default::default())
+        }),
+        ("state.nodes", 1, |s, n| s.nodes.resize(n, NodeState::new())),
+        ("inputs.nodes", 1, |s, n| {
+            s.node_inputs.resize(n, NodeInputs::default())
+        }),
+        ("state.work.points", 2, |s, n| {
+            s.work.resize(n, PointWork::new())
+        }),
+        ("state.work.nodes", 1, |s, n| {
+            s.node_work.resize(n, NodeWork::new())
+        }),
+    ];
+    let mut ok = right();
+    assert_eq!(ok.step(&cfg.view(), 1_000), Ok(()));
+    assert_eq!(ok.station.max_now_ms(), 1_000);
+    for (name, expected, resize) in slices {
         for len in [expected - 1, expected + 1] {
-            let (r, now) = run(Some((k, len)));
+            let mut s = right();
+            resize(&mut s, len);
             assert_eq!(
-                r,
+                s.step(&cfg.view(), 1_000),
                 Err(StepError::Length {
                     what: name,
                     len,
@@ -1178,7 +1151,11 @@ fn step_refuses_a_slice_of_the_wrong_length_naming_it() {
                 }),
                 "{name} with {len} entries"
             );
-            assert_eq!(now, 0, "a refused step changes nothing ({name})");
+            assert_eq!(
+                s.station.max_now_ms(),
+                0,
+                "a refused step changes nothing ({name})"
+            );
         }
     }
 }

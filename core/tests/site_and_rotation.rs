@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Ev, Scenario, station};
+use common::{Ev, Scenario, Slices, station};
 use loadpilot_core::{
     AllocReason, Config, ConfigError, Field, NodeConfig, NodeKind, Phase, PointConfig, PointFlags,
     ProductFamily, RawConfig, Reason, ShedPriority, StationErrors,
@@ -1178,54 +1178,18 @@ fn lb14_lb1_lb6_random_site_traces() {
 /// with nothing changed; without a site meter, empty slices do.
 #[test]
 fn lb14_site_memory_is_required_only_with_a_site_meter() {
-    use loadpilot_core::{
-        Inputs, NodeInputs, NodeSite, NodeState, NodeWork, Outputs, PointInputs, PointOutput,
-        PointSite, PointState, PointWork, SiteState, State, StationInputs, StationOutput,
-        StationState, StepError, Work, step,
-    };
+    use loadpilot_core::{NodeSite, PointSite, StepError};
     let run = |metered: bool, sites: bool| {
         let mut raw = loadpilot_core::two_point_station(32_000);
         raw.nodes[0].site_meter = metered;
         let cfg = Config::new(raw).unwrap();
-        let mut station = StationState::new();
-        let mut points = [PointState::new(); 2];
-        let mut nodes = [NodeState::new(); 1];
-        let (mut ps, mut ns) = ([PointSite::new(); 2], [NodeSite::new(); 1]);
-        let (mut so, mut out) = (StationOutput::default(), [PointOutput::default(); 2]);
-        let (pin, nin) = ([PointInputs::default(); 2], [NodeInputs::default(); 1]);
-        let (mut w, mut nw) = ([PointWork::new(); 2], [NodeWork::new(); 1]);
-        let site = if sites {
-            SiteState {
-                points: &mut ps,
-                nodes: &mut ns,
-            }
-        } else {
-            SiteState::none()
-        };
-        let r = step(
-            &cfg.view(),
-            State {
-                station: &mut station,
-                points: &mut points,
-                nodes: &mut nodes,
-                site,
-                work: Work {
-                    points: &mut w,
-                    nodes: &mut nw,
-                },
-            },
-            &Inputs {
-                station: StationInputs::default(),
-                points: &pin,
-                nodes: &nin,
-            },
-            1_000,
-            Outputs {
-                station: &mut so,
-                points: &mut out,
-            },
-        );
-        (r, station.max_now_ms())
+        let mut s = Slices::new(2, 1);
+        if sites {
+            s.point_site = vec![PointSite::new(); 2];
+            s.node_site = vec![NodeSite::new(); 1];
+        }
+        let r = s.step(&cfg.view(), 1_000);
+        (r, s.station.max_now_ms())
     };
     assert_eq!(run(false, false), (Ok(()), 1_000));
     assert_eq!(run(true, true), (Ok(()), 1_000));

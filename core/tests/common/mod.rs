@@ -554,3 +554,75 @@ impl<const P: usize, const N: usize> Scenario<P, N> {
         self
     }
 }
+
+/// Caller-owned memory for the slice API (`loadpilot_core::step`), one `Vec` per slice, for the
+/// tests that vary the slices themselves (their lengths, the site-meter memory).
+pub struct Slices {
+    pub station: loadpilot_core::StationState,
+    pub points: Vec<loadpilot_core::PointState>,
+    pub inputs: Vec<PointInputs>,
+    pub outputs: Vec<PointOutput>,
+    pub nodes: Vec<loadpilot_core::NodeState>,
+    pub node_inputs: Vec<loadpilot_core::NodeInputs>,
+    pub work: Vec<loadpilot_core::PointWork>,
+    pub node_work: Vec<loadpilot_core::NodeWork>,
+    /// LB-14 memory; empty (as `SiteState::none()`) unless a test fills it.
+    pub point_site: Vec<loadpilot_core::PointSite>,
+    pub node_site: Vec<loadpilot_core::NodeSite>,
+    pub station_out: loadpilot_core::StationOutput,
+}
+
+impl Slices {
+    /// Fresh memory of the right length for `points` points and `nodes` nodes, no site memory.
+    pub fn new(points: usize, nodes: usize) -> Self {
+        use loadpilot_core::{NodeInputs, NodeState, NodeWork, PointState, PointWork};
+        Slices {
+            station: loadpilot_core::StationState::new(),
+            points: vec![PointState::new(); points],
+            inputs: vec![PointInputs::default(); points],
+            outputs: vec![PointOutput::default(); points],
+            nodes: vec![NodeState::new(); nodes],
+            node_inputs: vec![NodeInputs::default(); nodes],
+            work: vec![PointWork::new(); points],
+            node_work: vec![NodeWork::new(); nodes],
+            point_site: Vec::new(),
+            node_site: Vec::new(),
+            station_out: loadpilot_core::StationOutput::default(),
+        }
+    }
+
+    /// One step over these slices at `now_ms`.
+    pub fn step(
+        &mut self,
+        cfg: &loadpilot_core::ConfigView<'_>,
+        now_ms: u64,
+    ) -> Result<(), loadpilot_core::StepError> {
+        use loadpilot_core::{Inputs, Outputs, SiteState, State, StationInputs, Work};
+        loadpilot_core::step(
+            cfg,
+            State {
+                station: &mut self.station,
+                points: &mut self.points,
+                nodes: &mut self.nodes,
+                site: SiteState {
+                    points: &mut self.point_site,
+                    nodes: &mut self.node_site,
+                },
+                work: Work {
+                    points: &mut self.work,
+                    nodes: &mut self.node_work,
+                },
+            },
+            &Inputs {
+                station: StationInputs::default(),
+                points: &self.inputs,
+                nodes: &self.node_inputs,
+            },
+            now_ms,
+            Outputs {
+                station: &mut self.station_out,
+                points: &mut self.outputs,
+            },
+        )
+    }
+}

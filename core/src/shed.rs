@@ -35,13 +35,30 @@ pub(crate) fn select(
     work: &mut [PointWork],
     nodes: &mut [NodeWork],
 ) {
-    let waiting = start_selection(cx, points, work, nodes);
-    shed_until_fit(cx, points, work, nodes);
-    if waiting {
-        // Rotation and starts are about points that want current and did not run.
-        rotate(cx, last_rotation, points, work, nodes);
-        start_waiting(cx, points, work, nodes);
+    let mut waiting = start_selection(cx, points, work, nodes);
+    if let Some(short) = short_constraint(nodes) {
+        // `shed_until_fit`; the points it sheds wait from now on.
+        shed_from(cx, points, work, nodes, short);
+        waiting = true;
     }
+    if waiting {
+        // Rotation and starts are about points that want current and are not selected: those
+        // that did not run, and those just shed (a rotation due in this step may take one).
+        rotate_and_start(cx, last_rotation, points, work, nodes);
+    }
+}
+
+/// Rotation (LB-13), then step 3 of the module doc: the starts of waiting points.
+#[inline(never)]
+fn rotate_and_start(
+    cx: &Ctx<'_>,
+    last_rotation: &mut Stamp,
+    points: &mut [PointState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
+) {
+    rotate(cx, last_rotation, points, work, nodes);
+    start_waiting(cx, points, work, nodes);
 }
 
 /// Step 1 of the module doc: the points that ran and still want current are selected, and

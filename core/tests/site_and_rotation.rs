@@ -553,6 +553,37 @@ fn lb13_third_point_gets_its_turn_within_one_interval() {
     s.expect_reason_at(1, AllocReason::Shed, 0);
 }
 
+/// Proves LB-13 with LB-5 in one step: when a shed and a due rotation fall in the same step, the
+/// point just shed is already a waiting point for the rotation (with no minimum pause it has
+/// waited long enough), so it takes the place of the next point in the shedding order at once,
+/// as it would one step later. (A guard on the selection's shortcut: rotation and starts are
+/// skipped only when no point waits, the points shed in the step included.)
+#[test]
+fn lb13_lb5_a_point_shed_in_a_step_whose_rotation_is_due_is_a_candidate() {
+    let mut raw = station(64_000, [P32; 3]);
+    raw.external_control = true;
+    raw.timers.setpoint_validity_ms = 3_600_000;
+    raw.timers.min_pause_ms = 0;
+    raw.timers.min_run_ms = 0;
+    raw.rotation_interval_ms = Some(MIN as u32);
+    let mut s = Scenario::new(raw);
+    s.node_setpoint(0, 64_000)
+        .plug(0)
+        .plug(1)
+        .plug(2)
+        .at(MIN + 5_000);
+    assert!((0..3).all(|p| s.point(p).allocation_ma > 21_000));
+    // 40 A: the three minimums (42 A) do not fit; one point is shed, and the rotation, due
+    // since 1 min, swaps it for the next in the shedding order in the same step.
+    s.node_setpoint(0, 40_000).step();
+    s.expect_alloc(0, 20_000);
+    s.expect_reason_at(1, AllocReason::Shed, 0)
+        .expect_alloc(1, 0);
+    // Selected in point 1's place, point 2 waits for point 1's current to leave (LB-9).
+    s.expect_reason_at(2, AllocReason::Transfer, 0)
+        .expect_alloc(2, 0);
+}
+
 /// Proves LB-13: over 6 h 10 min with a 15 min interval each point's charging time differs from
 /// every other's by no more than one interval; the swaps come one per interval, never two in
 /// one interval, and each replaces exactly one point.

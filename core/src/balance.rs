@@ -36,28 +36,25 @@ pub(crate) fn phases(mask: u8) -> impl Iterator<Item = usize> {
     (0..3usize).filter(move |ph| mask & (1 << ph) != 0)
 }
 
-/// Adds `delta` (may be negative through `sub`) to `field` of every constraint a point loads.
+/// Adds `delta` (per supply phase; subtracts it with `sub`) to `field` of `node` and of every
+/// ancestor, in one walk up the tree.
 #[inline]
 pub(crate) fn add_on_constraints(
     ncfg: &[NodeConfig],
     nodes: &mut [NodeWork],
     node: u16,
-    mask: u8,
     field: fn(&mut NodeWork) -> &mut [u32; 3],
-    delta: u32,
+    delta: [u32; 3],
     sub: bool,
 ) {
     for_each_ancestor(ncfg, node, |n| {
         if let Some(ns) = nodes.get_mut(n) {
-            let arr = field(ns);
-            for ph in phases(mask) {
-                if let Some(v) = arr.get_mut(ph) {
-                    *v = if sub {
-                        v.saturating_sub(delta)
-                    } else {
-                        v.saturating_add(delta)
-                    };
-                }
+            for (v, d) in field(ns).iter_mut().zip(delta) {
+                *v = if sub {
+                    v.saturating_sub(d)
+                } else {
+                    v.saturating_add(d)
+                };
             }
         }
     });
@@ -390,7 +387,6 @@ fn partial_round(
 mod tests {
     use super::*;
     use crate::config::NodeKind;
-    use crate::tree::shape;
     use proptest::prelude::*;
 
     /// Random water-filling inputs: a tree of up to 6 nodes (parents listed first), up to 10
@@ -504,7 +500,8 @@ mod tests {
 
     fn run(b: &mut Built) {
         let (pcfg, ncfg, work, nodes) = b;
-        let tree = shape(ncfg, nodes);
+        let tree = Tree::of(ncfg);
+        tree.prepare(ncfg, nodes);
         fill(pcfg, ncfg, tree, work, nodes);
     }
 

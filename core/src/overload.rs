@@ -107,9 +107,8 @@ fn overload_stops(
                 w.wants = false;
                 w.reason = AllocReason::EvOverCurrent;
                 // Its current no longer counts on any phase of any node above it.
-                for (ph2, v) in counts(p.alloc_ma, w, false).into_iter().enumerate() {
-                    add_on_constraints(ncfg, nwork, pc.node, 1 << ph2, |n| &mut n.used, v, true);
-                }
+                let v = counts(p.alloc_ma, w, false);
+                add_on_constraints(ncfg, nwork, pc.node, |n| &mut n.used, v, true);
             }
         }
     }

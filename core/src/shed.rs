@@ -186,9 +186,10 @@ fn add_min(
     p: &PointWork,
     sub: bool,
 ) {
-    add_on_constraints(ncfg, nodes, pc.node, p.mask, |n| &mut n.sum_min, p.min, sub);
+    let v = per_phase(p.mask, p.min);
+    add_on_constraints(ncfg, nodes, pc.node, |n| &mut n.sum_min, v, sub);
     if p.vip {
-        add_on_constraints(ncfg, nodes, pc.node, p.mask, |n| &mut n.sum_vip, p.min, sub);
+        add_on_constraints(ncfg, nodes, pc.node, |n| &mut n.sum_vip, v, sub);
     }
 }
 
@@ -511,6 +512,31 @@ impl Lane for High {
 // arithmetic below cannot overflow: it wraps in name only, which keeps the inner loops free of
 // saturation. `first(points, a, b)`: whether key `a` goes before key `b` (the top goes first).
 
+/// The child of heap slot `at` that goes first, with its key (`None` at a leaf of the heap of
+/// the slots `..end`).
+#[inline(always)]
+fn first_child<L: Lane>(
+    points: &[PointState],
+    work: &[PointWork],
+    at: usize,
+    end: usize,
+    first: &impl Fn(&[PointState], &[PointWork], u64, u64) -> bool,
+) -> Option<(usize, u64)> {
+    let child = (at << 1) | 1;
+    if child >= end {
+        return None;
+    }
+    let c = L::at(work, child);
+    let right = child.wrapping_add(1);
+    if right < end {
+        let r = L::at(work, right);
+        if first(points, work, r, c) {
+            return Some((right, r));
+        }
+    }
+    Some((child, c))
+}
+
 /// Moves the key at heap slot `root` down until no child goes before it (heap of the slots
 /// `..end`).
 #[inline]
@@ -524,19 +550,7 @@ fn sift_down<L: Lane>(
     // (Lets the compiler drop the bounds checks below.)
     let end = end.min(work.len());
     let item = L::at(work, root);
-    loop {
-        let mut child = (root << 1) | 1;
-        if child >= end {
-            break;
-        }
-        let mut c = L::at(work, child);
-        let right = child.wrapping_add(1);
-        if right < end {
-            let r = L::at(work, right);
-            if first(points, work, r, c) {
-                (child, c) = (right, r);
-            }
-        }
+    while let Some((child, c)) = first_child::<L>(points, work, root, end, &first) {
         if !first(points, work, c, item) {
             break;
         }
@@ -575,19 +589,7 @@ fn pop<L: Lane>(
     let last = L::at(work, end);
     let end = end.min(work.len());
     let mut hole = 0usize;
-    loop {
-        let mut child = (hole << 1) | 1;
-        if child >= end {
-            break;
-        }
-        let mut c = L::at(work, child);
-        let right = child.wrapping_add(1);
-        if right < end {
-            let r = L::at(work, right);
-            if first(points, work, r, c) {
-                (child, c) = (right, r);
-            }
-        }
+    while let Some((child, c)) = first_child::<L>(points, work, hole, end, &first) {
         L::set(work, hole, c);
         hole = child;
     }
@@ -1120,7 +1122,8 @@ mod tests {
         st.epoch_ms = c.epoch_ms;
         st.max_now_ms = c.now_ms;
         st.now = st.stamp(c.now_ms);
-        let tree = crate::tree::shape(&ncfg, &mut nodes);
+        let tree = crate::tree::Tree::of(&ncfg);
+        tree.prepare(&ncfg, &mut nodes);
         Built {
             g: general(c.energy, c.min_run_ms),
             st,

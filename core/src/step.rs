@@ -18,7 +18,7 @@
 //! - `next_deadline_ms` is at most one sample period ahead while a contactor is closed or a
 //!   transfer waits, at most `max_gap_ms` ahead otherwise; call sooner when an input changes.
 
-use crate::balance::{fill, for_each_ancestor, phases};
+use crate::balance::{add_on_constraints, fill, for_each_ancestor, phases};
 use crate::config::{
     ConfigView, General, Input1Function, Input2Function, NodeConfig, PointConfig,
     default_node_fail_safe,
@@ -188,8 +188,8 @@ pub fn step(
     let g = cfg.general;
     let has_site = g.has_site;
     if has_site {
-        check_len("state.site.points", site.points.len(), pcfg.len())?;
-        check_len("state.site.nodes", site.nodes.len(), ncfg.len())?;
+        check_len("state.site.points", site.points.len(), np)?;
+        check_len("state.site.nodes", site.nodes.len(), nn)?;
     }
     let st = state.station;
     let points = state.points;
@@ -451,20 +451,21 @@ fn transfer(
     nodes: &mut [NodeWork],
 ) {
     let mut rises = false;
-    for (p, w) in points.iter_mut().zip(work.iter()) {
+    for (p, w) in points.iter_mut().zip(work.iter_mut()) {
         p.alloc_ma = if w.in_s && p.run == Run::Running {
             p.alloc_ma.min(w.target)
         } else {
             0
         };
-        rises |= w.in_s && w.target > p.alloc_ma;
+        w.rises = w.in_s && w.target > p.alloc_ma;
+        rises |= w.rises;
     }
     if rises {
         rise(cx, points, work, nodes);
     }
 }
 
-/// The rises of `transfer`, where a point's target is above its allocation.
+/// The rises of `transfer`: the points marked `rises` (target above allocation).
 #[inline(never)]
 fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: &mut [NodeWork]) {
     let Ctx {
@@ -474,7 +475,6 @@ fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: 
     // only if some point may rise now.
     let mut free = false;
     for (p, w) in points.iter().zip(work.iter_mut()) {
-        w.rises = w.in_s && w.target > p.alloc_ma;
         if !w.rises {
             continue;
         }
@@ -534,13 +534,7 @@ fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: 
         for ((d, b), a) in delta.iter_mut().zip(before).zip(after) {
             *d = a.saturating_sub(b);
         }
-        for_each_ancestor(ncfg, pc.node, |n| {
-            if let Some(ns) = nodes.get_mut(n) {
-                for (u, d) in ns.used.iter_mut().zip(delta) {
-                    *u = u.saturating_add(d);
-                }
-            }
-        });
+        add_on_constraints(ncfg, nodes, pc.node, |n| &mut n.used, delta, false);
         p.alloc_ma = x;
         p.last_rise = st.now;
         if p.run != Run::Running {

@@ -41,7 +41,9 @@ impl Tree {
     #[inline]
     pub(crate) fn prepare(self, ncfg: &[NodeConfig], nodes: &mut [NodeWork]) {
         if !self.parents_first {
-            shape(ncfg, nodes);
+            for (nc, ns) in ncfg.iter().zip(nodes.iter_mut()) {
+                ns.depth = depth_of(ncfg, nc);
+            }
         }
     }
 }
@@ -58,22 +60,6 @@ fn depth_of(ncfg: &[NodeConfig], nc: &NodeConfig) -> u8 {
         cur = ncfg.get(usize::from(p)).and_then(|x| x.parent);
     }
     d
-}
-
-/// Writes every node's depth and returns the tree's shape.
-pub(crate) fn shape(ncfg: &[NodeConfig], nodes: &mut [NodeWork]) -> Tree {
-    let mut max = 0u8;
-    let mut parents_first = true;
-    for (i, (nc, ns)) in ncfg.iter().zip(nodes.iter_mut()).enumerate() {
-        parents_first &= nc.parent.is_none_or(|p| usize::from(p) < i);
-        let d = depth_of(ncfg, nc);
-        ns.depth = d;
-        max = max.max(d);
-    }
-    Tree {
-        max_depth: max,
-        parents_first,
-    }
 }
 
 /// Adds `field` of every node into its parent's, children first (see the module doc).

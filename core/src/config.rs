@@ -129,7 +129,7 @@ pub enum NodeKind {
 }
 
 /// One node of the limit tree (TREE-1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct NodeConfig {
     /// Index of the parent node; `None` for the root.
@@ -184,7 +184,7 @@ impl NodeConfig {
 }
 
 /// One charge point (SPEC §2.2 per point).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PointConfig {
     /// Index of the tree node the point hangs under (usually its station).
@@ -240,7 +240,7 @@ impl PointConfig {
 }
 
 /// Thermal derating of every point from its temperature input (TH-1), in tenths of °C.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ThermalConfig {
     /// Above this the ceiling falls linearly …
@@ -254,7 +254,7 @@ pub struct ThermalConfig {
 }
 
 /// Contactor and temperature protection (CT-1, TH-1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ProtectionConfig {
     /// Current through a contactor commanded open that counts as welded (0.1–6 A, default 1 A,
@@ -277,7 +277,7 @@ impl Default for ProtectionConfig {
 }
 
 /// Function inputs (SPEC §2.2, IN-1 … IN-5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct InputConfig {
     /// Function of input 1.
@@ -295,7 +295,7 @@ pub struct InputConfig {
 }
 
 /// Every timer of SPEC §5.5, in ms. None is a hidden constant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Timers {
     /// Caller's sample period P (10–40 ms, PS-1).
@@ -343,7 +343,7 @@ pub struct Timers {
 }
 
 /// Current thresholds of the energy rules (mA).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Thresholds {
     /// Minimum operating current of a single-phase charge (6–32 A, default 8 A, LB-3).
@@ -565,7 +565,7 @@ where
 }
 
 /// The scalar part of a configuration, copied out once when it is validated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct General {
     pub location: Location,
     pub shed_priority: ShedPriority,
@@ -583,12 +583,16 @@ pub(crate) struct General {
     pub tree: crate::tree::Tree,
     pub has_site: bool,
     pub cluster: bool,
+    /// A 64-bit hash of every field above and of every point and node, for the working
+    /// memory's memo of a point's step (point.rs): the memo is used only under the configuration
+    /// it was made with.
+    pub fingerprint: u64,
 }
 
 impl General {
-    fn of<PS, NS: AsRef<[NodeConfig]>>(raw: &RawConfig<PS, NS>) -> Self {
+    fn of<PS: AsRef<[PointConfig]>, NS: AsRef<[NodeConfig]>>(raw: &RawConfig<PS, NS>) -> Self {
         let nodes = raw.nodes.as_ref();
-        General {
+        let mut g = General {
             location: raw.location,
             shed_priority: raw.shed_priority,
             external_control: raw.external_control,
@@ -603,7 +607,61 @@ impl General {
             tree: crate::tree::Tree::of(nodes),
             has_site: nodes.iter().any(|n| n.site_meter),
             cluster: nodes.iter().filter(|n| n.kind == NodeKind::Station).count() > 1,
+            fingerprint: 0,
+        };
+        g.fingerprint = fingerprint(&(&g, raw.points.as_ref(), nodes));
+        g
+    }
+}
+
+/// A 64-bit hash of a value's `Hash` feed, word by word: `h = (h.rotate_left(5) ^ word) · K`
+/// (the mixing step of rustc's FxHasher), with `K` odd, so every step is a bijection of the word
+/// and of the hash before it: two feeds that differ in one word always hash differently; others
+/// collide by chance only. A fixed function of the value, the same on every run; cheap enough to
+/// hash a 1024-point configuration at validation.
+pub(crate) fn fingerprint<T: core::hash::Hash>(v: &T) -> u64 {
+    let mut h = Fx(0x6c70_5f63_6f72_6531);
+    v.hash(&mut h);
+    core::hash::Hasher::finish(&h)
+}
+
+struct Fx(u64);
+
+impl Fx {
+    #[inline(always)]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl core::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            for (d, s) in w.iter_mut().zip(chunk) {
+                *d = *s;
+            }
+            // The chunk's length too, so that a short last chunk differs from zeros.
+            self.add(u64::from_le_bytes(w) ^ ((chunk.len() as u64) << 59));
         }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
     }
 }
 

@@ -6,7 +6,8 @@ use crate::config::{General, Location, PointConfig};
 use crate::io::PointInputs;
 use crate::io::PointOutput;
 use crate::pilot::{decode_ma, duty_permille};
-use crate::state::{PointState, PointWork, Run, StationState, bits};
+use crate::point::{same_after_passes, same_state};
+use crate::state::{Mid, PointState, PointWork, Run, StationState, bits};
 use crate::step::Ctx;
 use crate::types::{AllocReason, Commands, PilotOutput, PointFlags, VehicleState};
 
@@ -19,6 +20,78 @@ pub(crate) fn stop_below_minimum(cx: &Ctx<'_>, p: &mut PointState, w: &PointWork
         p.since = cx.st.stamp(cx.now_ms);
         p.put(bits::STOPPED, true);
     }
+}
+
+/// Offer, pilot, contactor, flags and outputs of one point (`finish_point`), or the memo's
+/// (`QuietMemo::fin`) where this step's preparation came from the memo and the passes since
+/// left the point's state and decisions as the memo has them: the outputs of that state are then
+/// the memo's (with this step's energy), and they leave the state as it is.
+#[inline(always)]
+pub(crate) fn finish(
+    cx: &Ctx<'_>,
+    pc: &PointConfig,
+    p: &mut PointState,
+    w: &mut PointWork,
+    pi: &PointInputs,
+    po: &mut PointOutput,
+    cluster: bool,
+) {
+    let mid = Mid::of(w);
+    let q = &w.quiet;
+    if q.used
+        && q.fin
+        && u64::from(cx.st.now.0) < q.fin_until
+        && q.mid == mid
+        && same_after_passes(p, &q.state)
+    {
+        *po = q.output;
+        po.energy_mwh = p.energy.mwh;
+        w.quiet.fin_used = true;
+        if p.offer_ma >= p.offer_high_ma {
+            p.offer_high_ma = p.offer_ma;
+            p.offer_high_at = cx.st.now;
+        }
+        return;
+    }
+    // The state this step's outputs start from is the memo's: then a memo of them may be made.
+    let start = q.prep && cx.advanced && same_after_passes(p, &q.state);
+    finish_point(cx, pc, p, w, pi, po, cluster);
+    let until = fin_until(cx.g, p);
+    let fin = start && u64::from(cx.st.now.0) < until && same_state(p, &w.quiet.state);
+    let q = &mut w.quiet;
+    q.fin_used = false;
+    q.fin = fin;
+    if fin {
+        q.fin_until = until;
+        q.mid = mid;
+        q.output = *po;
+    }
+}
+
+/// Until when `finish_point`'s outcome for this point does not depend on the time: the earliest
+/// stamp at which a timer it reads runs out, `u64::MAX` if none runs (see `point::prep_until`).
+#[inline(always)]
+fn fin_until(g: &General, p: &PointState) -> u64 {
+    let charge_state = p.vehicle == VehicleState::C
+        || (p.vehicle == VehicleState::D && g.location == Location::Outdoor);
+    let closing = !p.has(bits::CONTACTOR) && charge_state;
+    let resume = p.has(bits::RESUMED) && !p.has(bits::WOKEN);
+    if !(closing || resume || p.has(bits::GRACEFUL | bits::WAKE)) {
+        return u64::MAX;
+    }
+    let t = &g.timers;
+    let mut until = u64::MAX;
+    let mut run = |on: bool, since: crate::state::Stamp, ms: u32| {
+        if on {
+            until = until.min(u64::from(since.0).saturating_add(u64::from(ms)));
+        }
+    };
+    run(p.has(bits::GRACEFUL), p.pwm_off_at, t.grace_ms);
+    run(p.has(bits::WAKE), p.wake_at, t.wakeup_f_ms);
+    run(resume, p.pwm_since, t.wakeup_after_ms);
+    let seen = crate::state::Stamp(p.c_since.0.max(p.pwm_since.0));
+    run(closing, seen, t.debounce_charge_ms);
+    until
 }
 
 /// Offer, pilot, contactor, flags and outputs of one point (PS-3, PS-4, LOC-1).

@@ -105,6 +105,55 @@ pub struct PointInputs {
     pub commands: Commands,
 }
 
+impl PointInputs {
+    /// The default inputs, as a constant (`Default::default()` gives the same).
+    pub(crate) const DEFAULT: PointInputs = PointInputs {
+        cp: None,
+        vehicle: VehicleState::A,
+        pp_ohm: None,
+        domestic: false,
+        contactor_feedback: None,
+        temperature_dc: None,
+        meter_mwh: None,
+        reset: false,
+        badge: None,
+        remote: Remote::None,
+        offline: false,
+        lock_closed: None,
+        shutter_open: None,
+        authorised: false,
+        vip: false,
+        measured_ma: None,
+        ev_limit_ma: None,
+        cable_ma: None,
+        setpoint: None,
+        commands: Commands::EMPTY,
+    };
+}
+
+impl PointOutput {
+    /// The default outputs, as a constant (`Default::default()` gives the same).
+    pub(crate) const DEFAULT: PointOutput = PointOutput {
+        alloc_ma: [0; 3],
+        allocation_ma: 0,
+        signal_ma: 0,
+        duty_permille: 0,
+        pilot: PilotOutput::Steady12V,
+        contactor: false,
+        reason: AllocReason::NoVehicle,
+        reason_node: 0,
+        flags: PointFlags::EMPTY,
+        energy_mwh: 0,
+        status: OutletStatus::NotInitialized,
+        last_error: LastError::None,
+        evse_status: EvseStatus::ANotPresent12V,
+        cable: CableStatus::NotPlugged,
+        lock: false,
+        shutter_open: false,
+        session_id: 0,
+    };
+}
+
 /// Everything the caller gives one step, over its own slices.
 #[derive(Clone, Copy, Debug)]
 pub struct Inputs<'a> {

@@ -9,9 +9,10 @@
 //!
 //! Memory, all the caller's: the state kept between steps ([`StationState`], a [`PointState`]
 //! per point, a [`NodeState`] per node), the step's working memory ([`Work`]: rewritten before
-//! it is read, but for a memo of the last water-filling that is used only where it is exact, so
-//! it need not be kept, nor saved for a warm restart), the LB-14 site-meter
-//! memory ([`SiteState`], only when a node has a site meter), inputs and outputs.
+//! it is read, but for two memos that are used only where they are exact, the last
+//! water-filling and each point's last step that changed nothing of it; so it need not be kept,
+//! nor saved for a warm restart: kept, it saves work), the LB-14 site-meter memory
+//! ([`SiteState`], only when a node has a site meter), inputs and outputs.
 //!
 //! ## Map from SPEC rule to module
 //! | rules | module |

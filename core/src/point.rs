@@ -8,22 +8,30 @@ use crate::config::{
 use crate::cp::{CableStatus, front_end, note_charge_state};
 use crate::io::{NO_NODE, PointInputs};
 use crate::session::{self, OutletStatus, SessionView};
-use crate::state::{NO_CAND, PointState, PointWork, Run, StationState, THREE, bits};
+use crate::state::{NO_CAND, PointState, PointWork, Prepared, Run, StationState, THREE, bits};
 use crate::step::{Conditions, Ctx, fresh};
 use crate::types::{AllocReason, Commands, PhaseCount, SocketType, VehicleState};
 
 /// Updates one point's session-level state and computes its ceiling, minimum and whether it
-/// wants current this step.
-pub(crate) fn prepare_point(
+/// wants current this step. Returns whether the point's set point is lost (EX-1); sets `left`
+/// when the vehicle left (the session's energy is reset).
+#[inline(always)]
+fn prepare_point(
     cx: &Ctx<'_>,
     cond: &Conditions,
     pc: &PointConfig,
     p: &mut PointState,
     w: &mut PointWork,
     pi: &PointInputs,
-    energy_dt: u64,
+    left: &mut bool,
 ) -> bool {
-    let Ctx { g, st, now_ms, .. } = *cx;
+    let Ctx {
+        g,
+        st,
+        now_ms,
+        energy_dt,
+        ..
+    } = *cx;
     let th = &g.thresholds;
     let t = &g.timers;
     let now = st.now;
@@ -50,6 +58,7 @@ pub(crate) fn prepare_point(
 
     if vehicle == VehicleState::A && (p.vehicle != VehicleState::A || p.run != Run::Idle) {
         // The vehicle left: the session ends, latched EV faults clear (SU-2).
+        *left = true;
         p.energy = crate::meter::Energy::default();
         p.put(
             bits::STOPPED
@@ -79,36 +88,7 @@ pub(crate) fn prepare_point(
         && vehicle == VehicleState::B;
     p.vehicle = vehicle;
 
-    // Measured current per supply phase (wiring), and metering (MT-1).
-    w.has_meas = pi.measured_ma.is_some();
-    w.measured = [0; 3];
-    let meas = pi.measured_ma.unwrap_or([0; 3]);
-    for (k, m) in meas.iter().enumerate() {
-        if let Some(sup) = pc.wiring.get(k)
-            && let Some(slot) = w.measured.get_mut(sup.index())
-        {
-            *slot = *m;
-        }
-    }
-    match pi.meter_mwh {
-        // MT-2: the external meter's register moves the session energy by its own increase.
-        Some(reading) => {
-            if p.has(bits::METER_HAVE) && reading >= p.meter_last {
-                p.energy.mwh = p
-                    .energy
-                    .mwh
-                    .saturating_add(reading.saturating_sub(p.meter_last));
-            }
-            p.meter_last = reading;
-            p.put(bits::METER_HAVE, true);
-        }
-        None => {
-            p.put(bits::METER_HAVE, false);
-            if pi.measured_ma.is_some() {
-                p.energy.add(g.voltage_mv, &meas, energy_dt);
-            }
-        }
-    }
+    let meas = meter(g, pc, p, w, pi, energy_dt);
     let drawn = meas.iter().copied().max().unwrap_or(0);
     welded_contactor(g, st, p, pi, drawn);
 
@@ -314,6 +294,277 @@ pub(crate) fn prepare_point(
         }
     }
     lost
+}
+
+/// Measured current per supply phase (wiring) into the working memory, and metering (MT-1,
+/// MT-2). Returns the measurement per point phase (zero without one).
+#[inline(always)]
+fn meter(
+    g: &General,
+    pc: &PointConfig,
+    p: &mut PointState,
+    w: &mut PointWork,
+    pi: &PointInputs,
+    energy_dt: u64,
+) -> [u32; 3] {
+    w.has_meas = pi.measured_ma.is_some();
+    w.measured = [0; 3];
+    let meas = pi.measured_ma.unwrap_or([0; 3]);
+    for (k, m) in meas.iter().enumerate() {
+        if let Some(sup) = pc.wiring.get(k)
+            && let Some(slot) = w.measured.get_mut(sup.index())
+        {
+            *slot = *m;
+        }
+    }
+    match pi.meter_mwh {
+        // MT-2: the external meter's register moves the session energy by its own increase.
+        Some(reading) => {
+            if p.has(bits::METER_HAVE) && reading >= p.meter_last {
+                p.energy.mwh = p
+                    .energy
+                    .mwh
+                    .saturating_add(reading.saturating_sub(p.meter_last));
+            }
+            p.meter_last = reading;
+            p.put(bits::METER_HAVE, true);
+        }
+        None => {
+            p.put(bits::METER_HAVE, false);
+            if pi.measured_ma.is_some() {
+                p.energy.add(g.voltage_mv, &meas, energy_dt);
+            }
+        }
+    }
+    meas
+}
+
+/// The preparation of one point (`prepare_point`), or its memo (`QuietMemo::prep`) where the
+/// memo's keys equal this step's: the point's state (see `same_state`), inputs, the station's
+/// conditions and the configuration. The memo says that this preparation would leave the state
+/// as it is with no timer of its own running, so only the metering and the offer's expiry run
+/// and the working memory gets the memo's values. Returns whether the point's set point is lost
+/// (EX-1).
+#[inline(always)]
+pub(crate) fn prepare(
+    cx: &Ctx<'_>,
+    cond: &Conditions,
+    i: usize,
+    pc: &PointConfig,
+    p: &mut PointState,
+    w: &mut PointWork,
+    pi: &PointInputs,
+) -> bool {
+    let key = cond.bits();
+    let fp = cx.g.fingerprint;
+    let q = &w.quiet;
+    let now = u64::from(cx.st.now.0);
+    let keys = q.prep && q.cond == key && q.fingerprint == fp && q.index == i && now < q.until;
+    // A memo is tried only where one is likely to hold and can: the inputs are the last step's
+    // again (a point whose inputs just changed is mostly in the middle of a change), the clock
+    // moved (see `Ctx::advanced`), and core does not drive State F, whose settling window is
+    // restamped every step (SU-2).
+    // Nor in the step in which the station's conditions change, or in which a timer of the
+    // memo runs out: the point then mostly changes; the next step tries again.
+    let tryable = cx.advanced
+        && !p.has(bits::F_DRIVEN | bits::WAKE)
+        && (!q.prep || (q.cond == key && now < q.until));
+    let repeat = (keys || tryable) && q.inputs == *pi;
+    if keys && repeat && same_state(p, &q.state) {
+        let (out, lost) = (q.out, q.lost);
+        meter(cx.g, pc, p, w, pi, cx.energy_dt);
+        // The offer's expiry (PS-4), as `prepare_point` has it while no timer runs out.
+        if p.offer_ma >= p.offer_high_ma {
+            p.offer_high_ma = p.offer_ma;
+            p.offer_high_at = cx.st.now;
+        }
+        out.apply(w);
+        w.quiet.used = true;
+        return lost;
+    }
+    let before = (tryable && repeat).then_some(*p);
+    let mut left = false;
+    let lost = prepare_point(cx, cond, pc, p, w, pi, &mut left);
+    let out = Prepared::of(w);
+    let q = &mut w.quiet;
+    q.used = false;
+    // The outputs' part is about the memo's state: a new one starts without it.
+    q.fin = false;
+    if tryable {
+        q.inputs = *pi;
+    }
+    q.prep = before.is_some_and(|b| !left && same_state(p, &b)) && {
+        let until = prep_until(cx.g, pc, p, pi);
+        q.until = until;
+        now < until
+    };
+    if q.prep {
+        q.cond = key;
+        q.fingerprint = fp;
+        q.lost = lost;
+        q.index = i;
+        q.state = *p;
+        q.out = out;
+    }
+    lost
+}
+
+/// Whether two states are equal but for what the metering and the offer's expiry write every
+/// step: the energy, the meter reading and, while the offer is at its highest, the time of the
+/// highest offer.
+#[inline(always)]
+pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
+    // Every field is named here, so that a new one cannot be forgotten.
+    let PointState {
+        alloc_ma,
+        offer_ma,
+        offer_high_ma,
+        energy: _,
+        since,
+        last_rise,
+        idle_since,
+        phase_since,
+        over_since,
+        offer_high_at,
+        pwm_off_at,
+        c_since,
+        pwm_since,
+        cand_since,
+        diode_since,
+        wake_at,
+        f_at,
+        opened_at,
+        weld_since,
+        meter_last: _,
+        cand,
+        status,
+        last_error,
+        session_id,
+        sess_since,
+        run,
+        bits,
+        phase_mode,
+        phase_cand,
+        vehicle,
+    } = a;
+    *bits == b.bits
+        && *alloc_ma == b.alloc_ma
+        && *offer_ma == b.offer_ma
+        && *offer_high_ma == b.offer_high_ma
+        && *vehicle == b.vehicle
+        && *cand == b.cand
+        && *status == b.status
+        && *run == b.run
+        && *phase_mode == b.phase_mode
+        && *phase_cand == b.phase_cand
+        && *last_error == b.last_error
+        && *session_id == b.session_id
+        && *since == b.since
+        && *last_rise == b.last_rise
+        && *idle_since == b.idle_since
+        && *phase_since == b.phase_since
+        && *over_since == b.over_since
+        && (*offer_ma >= *offer_high_ma || *offer_high_at == b.offer_high_at)
+        && *pwm_off_at == b.pwm_off_at
+        && *c_since == b.c_since
+        && *pwm_since == b.pwm_since
+        && *cand_since == b.cand_since
+        && *diode_since == b.diode_since
+        && *wake_at == b.wake_at
+        && *f_at == b.f_at
+        && *opened_at == b.opened_at
+        && *weld_since == b.weld_since
+        && *sess_since == b.sess_since
+}
+
+/// `same_state` for a point whose state was the same as `b` before the step's passes between
+/// its preparation and its outputs: those passes write only its allocation, run state and its
+/// time, last rise and bits (step.rs, shed.rs, overload.rs, `drive::stop_below_minimum`).
+#[inline(always)]
+pub(crate) fn same_after_passes(a: &PointState, b: &PointState) -> bool {
+    a.bits == b.bits
+        && a.alloc_ma == b.alloc_ma
+        && a.run == b.run
+        && a.since == b.since
+        && a.last_rise == b.last_rise
+}
+
+/// Until when `prepare_point`'s outcome for this point does not depend on the time: the
+/// earliest stamp (ms past the epoch) at which a timer it reads runs out, `u64::MAX` if none
+/// runs; 0 where the point is in a phase whose timing this does not follow (an external set
+/// point's validity, the session's timed phases). Every stamp it reads is one `same_state`
+/// compares.
+#[inline(always)]
+fn prep_until(g: &General, pc: &PointConfig, p: &PointState, pi: &PointInputs) -> u64 {
+    let timeless = matches!(
+        p.status,
+        OutletStatus::InitDone
+            | OutletStatus::Unavailable
+            | OutletStatus::MaintenanceCity
+            | OutletStatus::ChargeLoopStarted
+    ) && !(g.external_control && pc.external);
+    if !timeless {
+        return 0;
+    }
+    const TIMED: u64 = bits::SETTLE | bits::DIODE_PENDING | bits::OVER | bits::WELD_PENDING;
+    let running = p.bits & TIMED != 0
+        || (p.has(bits::BELOW_IDLE) && !p.has(bits::IDLE))
+        || p.cand != p.vehicle
+        || p.offer_ma < p.offer_high_ma
+        || p.phase_cand != NO_CAND
+        || (!p.has(bits::CONTACTOR) && pi.contactor_feedback == Some(true));
+    if running {
+        prep_timers(g, p, pi)
+    } else {
+        u64::MAX
+    }
+}
+
+/// `prep_until` where some timer runs.
+#[inline(never)]
+fn prep_timers(g: &General, p: &PointState, pi: &PointInputs) -> u64 {
+    let t = &g.timers;
+    let mut until = u64::MAX;
+    let mut run = |on: bool, since: crate::state::Stamp, ms: u32| {
+        if on {
+            until = until.min(u64::from(since.0).saturating_add(u64::from(ms)));
+        }
+    };
+    let debounce = if crate::cp::is_safer(p.cand) {
+        t.debounce_safer_ms
+    } else {
+        t.debounce_charge_ms
+    };
+    run(p.has(bits::SETTLE), p.f_at, t.wakeup_settle_ms);
+    run(p.cand != p.vehicle, p.cand_since, debounce);
+    run(
+        p.has(bits::DIODE_PENDING),
+        p.diode_since,
+        t.debounce_safer_ms,
+    );
+    run(
+        p.offer_ma < p.offer_high_ma,
+        p.offer_high_at,
+        t.ev_response_ms,
+    );
+    run(p.has(bits::OVER), p.over_since, t.ev_response_ms);
+    run(
+        p.has(bits::BELOW_IDLE) && !p.has(bits::IDLE),
+        p.idle_since,
+        t.idle_ms,
+    );
+    run(p.phase_cand != NO_CAND, p.phase_since, t.phase_detection_ms);
+    run(
+        p.has(bits::WELD_PENDING),
+        p.weld_since,
+        g.protection.welded_ms,
+    );
+    run(
+        !p.has(bits::CONTACTOR) && pi.contactor_feedback == Some(true),
+        p.opened_at,
+        t.contactor_release_ms,
+    );
+    until
 }
 
 /// LB-12: a three-phase point counts as single-phase once only one phase has drawn for the

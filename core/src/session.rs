@@ -191,7 +191,7 @@ pub enum Remote {
 }
 
 /// Session configuration (SPEC §2.1, §5.5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SessionConfig {
     /// Where badges are checked.

@@ -135,7 +135,8 @@ fn rotate(
         }
     }
     let Some((_, wi, short)) = best else { return };
-    let Some(ww) = work.get(wi).copied() else {
+    // (No copy of the waiting point's working memory: it holds its step memo, hundreds of bytes.)
+    let Some((w_vip, w_mask)) = work.get(wi).map(|w| (w.vip, w.mask)) else {
         return;
     };
     // The point the shedding priority would shed next on that node, past its minimum run.
@@ -143,8 +144,8 @@ fn rotate(
     let victim = next_to_shed(cx, points, work, usize::from(short), |p, w| {
         w.in_s
             && p.run == Run::Running
-            && (ww.vip || !w.vip)
-            && w.mask & ww.mask != 0
+            && (w_vip || !w.vip)
+            && w.mask & w_mask != 0
             && st.passed(p.since, min_run)
     });
     let Some(v) = victim else { return };
@@ -153,14 +154,16 @@ fn rotate(
     };
     let Some(vw) = work.get_mut(v) else { return };
     vw.in_s = false;
-    let vcopy = *vw;
-    add_min(ncfg, nodes, &vc, &vcopy, true);
-    if shortfall(g, ncfg, nodes, &wc, &ww).is_some() {
+    add_min(ncfg, nodes, &vc, vw, true);
+    let fits = work
+        .get(wi)
+        .is_some_and(|ww| shortfall(g, ncfg, nodes, &wc, ww).is_none());
+    if !fits {
         // The swap would not let the waiting point start: undo.
         if let Some(vw) = work.get_mut(v) {
             vw.in_s = true;
+            add_min(ncfg, nodes, &vc, vw, false);
         }
-        add_min(ncfg, nodes, &vc, &vcopy, false);
         return;
     }
     if let (Some(vp), Some(vw)) = (points.get_mut(v), work.get_mut(v)) {
@@ -174,8 +177,8 @@ fn rotate(
     if let Some(w) = work.get_mut(wi) {
         w.in_s = true;
         w.tried = true;
+        add_min(ncfg, nodes, &wc, w, false);
     }
-    add_min(ncfg, nodes, &wc, &ww, false);
     *last_rotation = st.now;
 }
 
@@ -1030,6 +1033,8 @@ mod tests {
                 ncfg: &self.ncfg,
                 now_ms: self.now_ms,
                 tree: self.tree,
+                advanced: true,
+                energy_dt: 0,
             }
         }
     }

@@ -145,11 +145,13 @@ pub(crate) const THREE: u8 = 3;
 pub(crate) const NO_CAND: u8 = 0xFF;
 
 /// A point's working memory for one step: rewritten by every step before it is read, so it
-/// need not be kept between steps (stations stepped one after another may share one). The one
-/// exception is the memo of the last water-filling (`FillMemo`), which a step uses only where
-/// every input of the water-filling equals the memo's: kept, it saves recomputing an unchanged
-/// allocation; lost or overwritten, the step computes it afresh, with the same result.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// need not be kept between steps (stations stepped one after another may share one). The
+/// exceptions are two memos, each used only where it is exact: the last water-filling
+/// (`FillMemo`), used where every input of the water-filling equals the memo's, and the point's
+/// last step that changed nothing of it (`QuietMemo`), used where its keys equal this step's.
+/// Kept, they save recomputing what did not change; lost or overwritten, the step computes it
+/// afresh, with the same result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PointWork {
     pub(crate) ceil: u32,
     pub(crate) min: u32,
@@ -174,6 +176,115 @@ pub struct PointWork {
     pub(crate) node: u16,
     pub(crate) order: u64, // a slot of the start order (shed.rs), not about this point
     pub(crate) memo: FillMemo,
+    pub(crate) quiet: QuietMemo,
+}
+
+/// One point's memo of its last step, in two parts (point.rs, drive.rs). `prep`: the
+/// preparation from `state` with `inputs`, under the conditions `cond` and the configuration
+/// (`fingerprint`, and `index` for the point's own part), leaves `state` as it was (but for
+/// the metering and the offer's expiry, see `same_state`) and writes `out` (and `lost`), and no
+/// timer it reads runs out before the stamp `until`. `fin`: the outputs of that state with the
+/// step's decisions `mid` are `output` (its energy aside), they too leave the state as it was,
+/// and no timer they read runs out before `fin_until`. Either claim is a fact about a pure
+/// function of what the memo holds, so it may be used in any later step whose keys equal the
+/// memo's, whatever ran in between.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct QuietMemo {
+    pub(crate) prep: bool,
+    pub(crate) fin: bool,
+    /// This step's preparation came from the memo.
+    pub(crate) used: bool,
+    /// This step's outputs came from the memo.
+    pub(crate) fin_used: bool,
+    pub(crate) cond: u8,
+    pub(crate) lost: bool,
+    /// The stamps until which each part holds (see `point::prep_until`, `drive::fin_until`).
+    pub(crate) until: u64,
+    pub(crate) fin_until: u64,
+    pub(crate) out: Prepared,
+    pub(crate) mid: Mid,
+    pub(crate) fingerprint: u64,
+    /// The point's index (its configuration is the fingerprint's).
+    pub(crate) index: usize,
+    pub(crate) inputs: crate::io::PointInputs,
+    pub(crate) state: PointState,
+    pub(crate) output: crate::io::PointOutput,
+}
+
+/// What the step's passes between a point's preparation and its outputs decide for it, as the
+/// outputs read it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Mid {
+    pub(crate) immediate: bool,
+    pub(crate) wants: bool,
+    pub(crate) reason: AllocReason,
+    pub(crate) node: u16,
+}
+
+impl Mid {
+    /// The decisions in `w`.
+    #[inline(always)]
+    pub(crate) fn of(w: &PointWork) -> Self {
+        Mid {
+            immediate: w.immediate,
+            wants: w.wants,
+            reason: w.reason,
+            node: w.node,
+        }
+    }
+}
+
+impl Prepared {
+    /// What the preparation wrote to `w`.
+    #[inline(always)]
+    pub(crate) fn of(w: &PointWork) -> Self {
+        Prepared {
+            ceil: w.ceil,
+            min: w.min,
+            mask: w.mask,
+            wants: w.wants,
+            vip: w.vip,
+            domestic: w.domestic,
+            cable_fault: w.cable_fault,
+            immediate: w.immediate,
+            cable: w.cable,
+            ceil_reason: w.ceil_reason,
+            reason: w.reason,
+        }
+    }
+
+    /// Writes it to `w` again (and no binding node, as the preparation does).
+    #[inline(always)]
+    pub(crate) fn apply(self, w: &mut PointWork) {
+        w.ceil = self.ceil;
+        w.min = self.min;
+        w.mask = self.mask;
+        w.wants = self.wants;
+        w.vip = self.vip;
+        w.domestic = self.domestic;
+        w.cable_fault = self.cable_fault;
+        w.immediate = self.immediate;
+        w.cable = self.cable;
+        w.ceil_reason = self.ceil_reason;
+        w.reason = self.reason;
+        w.node = crate::io::NO_NODE;
+    }
+}
+
+/// What a point's preparation writes to its working memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Prepared {
+    pub(crate) ceil: u32,
+    pub(crate) min: u32,
+    pub(crate) mask: u8,
+    pub(crate) wants: bool,
+    pub(crate) vip: bool,
+    pub(crate) domestic: bool,
+    pub(crate) cable_fault: bool,
+    pub(crate) immediate: bool,
+    pub(crate) cable: CableStatus,
+    pub(crate) ceil_reason: AllocReason,
+    pub(crate) reason: AllocReason,
 }
 
 /// One point's part of the memo of the last water-filling (balance.rs): what it read from the
@@ -213,6 +324,22 @@ impl FillMemo {
 }
 
 impl PointWork {
+    /// Whether the last step took this point's preparation and its outputs from the memo of
+    /// its step (the working memory's `QuietMemo`): for tests and benchmarks that check that the
+    /// memo is used. Either way the step's result is the same.
+    #[doc(hidden)]
+    pub fn from_memo(&self) -> (bool, bool) {
+        (self.quiet.used, self.quiet.fin_used)
+    }
+}
+
+impl Default for PointWork {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PointWork {
     /// Working memory for one point.
     pub const fn new() -> Self {
         PointWork {
@@ -237,6 +364,40 @@ impl PointWork {
             node: 0,
             order: 0,
             memo: FillMemo::new(),
+            quiet: QuietMemo {
+                prep: false,
+                fin: false,
+                used: false,
+                fin_used: false,
+                cond: 0,
+                lost: false,
+                until: 0,
+                fin_until: 0,
+                out: Prepared {
+                    ceil: 0,
+                    min: 0,
+                    mask: 0,
+                    wants: false,
+                    vip: false,
+                    domestic: false,
+                    cable_fault: false,
+                    immediate: false,
+                    cable: CableStatus::NotPlugged,
+                    ceil_reason: AllocReason::NoVehicle,
+                    reason: AllocReason::NoVehicle,
+                },
+                mid: Mid {
+                    immediate: false,
+                    wants: false,
+                    reason: AllocReason::NoVehicle,
+                    node: 0,
+                },
+                fingerprint: 0,
+                index: usize::MAX,
+                inputs: crate::io::PointInputs::DEFAULT,
+                state: PointState::new(),
+                output: crate::io::PointOutput::DEFAULT,
+            },
         }
     }
 }

@@ -23,10 +23,10 @@ use crate::config::{
     ConfigView, General, Input1Function, Input2Function, NodeConfig, PointConfig,
     default_node_fail_safe,
 };
-use crate::drive::{finish_point, stop_below_minimum};
+use crate::drive::{finish, stop_below_minimum};
 use crate::io::{Inputs, NO_NODE, NodeInputs, PointOutput, SetPoint, StationOutput, StepError};
 use crate::overload::{counts, node_overload};
-use crate::point::prepare_point;
+use crate::point::prepare;
 use crate::shed::{select, start_hold};
 use crate::site::site_headroom;
 use crate::state::{
@@ -54,10 +54,14 @@ pub struct State<'a> {
 
 /// A step's working memory: rewritten by the step before it is read, so its contents need not
 /// be kept between steps (controllers stepped one after another may share one), and it is not
-/// part of the state to keep across a restart. The one part read first, the memo of the last
-/// water-filling, is used only when every input of the water-filling equals the memo's (see
-/// `PointWork`): kept, it saves recomputing an unchanged allocation; lost or another
-/// controller's, it changes nothing but the cost.
+/// part of the state to keep across a restart. Two parts are read first, memos used only where
+/// they are exact (see `PointWork`): the last water-filling, used when every input of it equals
+/// the memo's, and per point its last step that changed nothing of the point, used when the
+/// point's state, inputs, the station's conditions and the configuration equal the memo's and
+/// no timer of the point runs out. Kept, they save recomputing what did not change; lost or
+/// another controller's, they change nothing but the cost. (The configuration is recognised by
+/// a 64-bit hash of all of it, taken when it is validated: a caller that steps one working memory
+/// under two configurations relies on their hashes differing, odds of 1 in 2⁶⁴ against.)
 #[derive(Debug)]
 pub struct Work<'a> {
     /// One per point.
@@ -117,6 +121,15 @@ pub(crate) struct Conditions {
 }
 
 impl Conditions {
+    /// The four conditions as bits.
+    #[inline(always)]
+    pub(crate) fn bits(&self) -> u8 {
+        u8::from(self.protection)
+            | (u8::from(self.load_shedding) << 1)
+            | (u8::from(self.postponed) << 2)
+            | (u8::from(self.temporary_limit) << 3)
+    }
+
     #[inline(always)]
     fn of(g: &General, inputs: &Inputs<'_>) -> Self {
         let in1 = g.inputs.in1_polarity.active(inputs.station.in1_closed);
@@ -152,6 +165,13 @@ pub(crate) struct Ctx<'a> {
     pub now_ms: u64,
     /// The tree's shape for the subtree sums (tree.rs).
     pub tree: crate::tree::Tree,
+    /// The clock moved since the last step, so that a stamp of now written in this step differs
+    /// from every stamp already in the state: a step in which a point's state stays as it was
+    /// did not write the time (the memo of a point's step, point.rs, is made only then).
+    pub advanced: bool,
+    /// The time the metering counts for this step (ms): the gap since the last step, at most
+    /// `max_gap_ms`.
+    pub energy_dt: u64,
 }
 
 /// Runs one step over slices. Refuses (changing nothing) when a slice does not have one entry
@@ -235,6 +255,8 @@ pub fn step(
         ncfg,
         now_ms,
         tree,
+        advanced: dt > 0,
+        energy_dt: dt.min(u64::from(g.timers.max_gap_ms)),
     };
     let t = &g.timers;
     if dt > u64::from(t.max_gap_ms) {
@@ -245,7 +267,6 @@ pub fn step(
         .saturating_add(u64::from(t.debounce_safer_ms))
         .saturating_add(u64::from(t.contactor_release_ms))
         > 100;
-    let energy_dt = dt.min(u64::from(t.max_gap_ms));
 
     let cond = Conditions::of(g, inputs);
     if cond.protection {
@@ -267,7 +288,7 @@ pub fn step(
         .enumerate()
     {
         any_closed |= p.has(bits::CONTACTOR);
-        if prepare_point(&cx, &cond, pc, p, w, pi, energy_dt) {
+        if prepare(&cx, &cond, i, pc, p, w, pi) {
             errors |= StationErrors::SETPOINT_LOST;
         }
         if budget_broken && p.has(bits::CONTACTOR) {
@@ -295,6 +316,9 @@ pub fn step(
             counts(p.alloc_ma, w, false),
         );
     }
+    // From here to the outputs, a point's state changes only in its allocation, run state and
+    // its time, last rise and bits: the memo of a point's step relies on it (`drive::finish`,
+    // `point::same_after_passes`).
     sum_up(ncfg, nwork, tree, |n| &mut n.used);
     if any_closed && dt > u64::from(t.sample_period_ms) {
         errors |= StationErrors::GAP_WHILE_CLOSED;
@@ -335,12 +359,12 @@ pub fn step(
     for (i, (((pc, p), w), (pi, po))) in pcfg
         .iter()
         .zip(points.iter_mut())
-        .zip(work.iter())
+        .zip(work.iter_mut())
         .zip(inputs.points.iter().zip(out.points.iter_mut()))
         .enumerate()
     {
         stop_below_minimum(&cx, p, w);
-        finish_point(&cx, pc, p, w, pi, po, cluster);
+        finish(&cx, pc, p, w, pi, po, cluster);
         if po.flags.contains(PointFlags::EV_OVERCURRENT) {
             errors |= StationErrors::EV_OVERCURRENT;
         }

@@ -13,7 +13,7 @@ use crate::config::{MAX_DEPTH, NodeConfig};
 use crate::state::NodeWork;
 
 /// The shape of the tree that the sums need.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Tree {
     /// The depth of the deepest node.
     pub max_depth: u8,

@@ -786,6 +786,10 @@ struct Stats {
     /// LB-4 cases that ended with ≥ 2 points charging, and with some point below its ceiling.
     shared: u64,
     bound: u64,
+    /// Point-steps whose preparation, and whose outputs, came from the memo of the point's
+    /// step (the comparison with fresh working memory in every step then checks it).
+    memo_prep: u64,
+    memo_fin: u64,
 }
 
 impl Stats {
@@ -799,6 +803,8 @@ impl Stats {
         self.grace += o.grace;
         self.shared += o.shared;
         self.bound += o.bound;
+        self.memo_prep += o.memo_prep;
+        self.memo_fin += o.memo_fin;
     }
 }
 
@@ -1278,13 +1284,25 @@ impl Sim {
                 self.stats.grace += 1;
             }
         }
+        for w in &self.work {
+            let (prep, fin) = w.from_memo();
+            self.stats.memo_prep += u64::from(prep);
+            self.stats.memo_fin += u64::from(fin);
+        }
         ensure!(
             out2 == self.out && so2 == self.so,
             "determinism: outputs differ on a re-run of the same step at {now}"
         );
         ensure!(
             station2 == self.station && points2 == self.points && nodes2 == self.nodes,
-            "determinism: state differs on a re-run of the same step at {now}"
+            "determinism: state differs on a re-run of the same step at {now}: {:?}",
+            points2
+                .iter()
+                .zip(self.points.iter())
+                .enumerate()
+                .filter(|(_, (a, b))| a != b)
+                .map(|(i, (a, b))| format!("point {i}: fresh {a:?} kept {b:?}"))
+                .collect::<Vec<_>>()
         );
 
         if !clock_fault {
@@ -1981,7 +1999,7 @@ fn run_property(
         "{name}: {} passing cases, {} steps, {:.1} s; point-steps charging {}, single-phase \
          detected {}, in grace {}; reasons: node limit {}, shed {}, transfer {}, rate limit {}, \
          idle {}, over-current {}, fallback {}, set point {}, min pause {}, input {}, command {}, \
-         fault {}; LB-4 cases shared {} bound {}",
+         fault {}; LB-4 cases shared {} bound {}; from the memo: preparations {}, outputs {}",
         ran.load(Ordering::Relaxed),
         st.steps,
         started.elapsed().as_secs_f64(),
@@ -2002,6 +2020,8 @@ fn run_property(
         r(R::Fault),
         st.shared,
         st.bound,
+        st.memo_prep,
+        st.memo_fin,
     );
     if let Err(e) = result {
         panic!("{name}: {e}");

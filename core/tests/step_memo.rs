@@ -1,0 +1,499 @@
+//! The memo of a point's step in the working memory (point.rs `prepare`, drive.rs `finish`):
+//! a point whose state, inputs, station conditions and configuration are those of a step that
+//! changed nothing of it, with no timer running out, takes its preparation and outputs from the
+//! memo. These tests drive stations through the slice API and, at every step, run the same step
+//! from the same state with fresh working memory (no memo): the outputs and the whole state must
+//! be the same. Each also checks that the memo was used, so that the comparison is not vacuous,
+//! and where a timer runs under constant inputs, that the timer's effect comes on time.
+
+use loadpilot_core::{
+    AllocReason, Config, CpReading, Inputs, NodeConfig, NodeInputs, NodeState, NodeWork, Outputs,
+    PilotOutput, PointConfig, PointInputs, PointOutput, PointState, PointWork, ProductFamily,
+    RawConfig, SetPoint, SiteState, State, StationInputs, StationOutput, StationState, Work, step,
+    two_point_station,
+};
+
+type Cfg = Config<Vec<PointConfig>, Vec<NodeConfig>>;
+
+const CP_A_MV: i32 = 12_000;
+const CP_B_MV: i32 = 9_000;
+const CP_C_MV: i32 = 6_000;
+const CP_F_MV: i32 = -12_000;
+const PP_32A_OHM: u32 = 220;
+const PP_OPEN_OHM: u32 = 100_000;
+
+/// Everything a station keeps between steps, and its working memory.
+#[derive(Clone, Debug)]
+struct Mem {
+    station: StationState,
+    points: Vec<PointState>,
+    nodes: Vec<NodeState>,
+    work: Vec<PointWork>,
+    nwork: Vec<NodeWork>,
+    so: StationOutput,
+    out: Vec<PointOutput>,
+}
+
+impl Mem {
+    fn new(cfg: &Cfg) -> Mem {
+        let (np, nn) = (cfg.view().points().len(), cfg.view().nodes().len());
+        Mem {
+            station: StationState::new(),
+            points: vec![PointState::new(); np],
+            nodes: vec![NodeState::new(); nn],
+            work: vec![PointWork::new(); np],
+            nwork: vec![NodeWork::new(); nn],
+            so: StationOutput::default(),
+            out: vec![PointOutput::default(); np],
+        }
+    }
+
+    fn run(&mut self, cfg: &Cfg, inputs: &Inputs<'_>, now: u64) {
+        step(
+            &cfg.view(),
+            State {
+                station: &mut self.station,
+                points: &mut self.points,
+                nodes: &mut self.nodes,
+                site: SiteState::none(),
+                work: Work {
+                    points: &mut self.work,
+                    nodes: &mut self.nwork,
+                },
+            },
+            inputs,
+            now,
+            Outputs {
+                station: &mut self.so,
+                points: &mut self.out,
+            },
+        )
+        .expect("slices have one entry per point and node");
+    }
+}
+
+/// What the memo did over a run: point-steps whose preparation, and whose outputs, came from it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Used {
+    prep: usize,
+    fin: usize,
+}
+
+/// Steps `m` with its own working memory and checks the step against the same step from the
+/// same state with fresh working memory.
+fn step_checked(cfg: &Cfg, m: &mut Mem, inputs: &Inputs<'_>, now: u64, used: &mut Used) {
+    let mut fresh = m.clone();
+    fresh.work.fill(PointWork::new());
+    fresh.nwork.fill(NodeWork::new());
+    m.run(cfg, inputs, now);
+    fresh.run(cfg, inputs, now);
+    assert_eq!(m.out, fresh.out, "outputs at {now} ms, memo against none");
+    assert_eq!(m.so, fresh.so, "station output at {now} ms");
+    assert_eq!(m.points, fresh.points, "point states at {now} ms");
+    assert_eq!(m.nodes, fresh.nodes, "node states at {now} ms");
+    assert_eq!(m.station, fresh.station, "station state at {now} ms");
+    for w in &m.work {
+        let (prep, fin) = w.from_memo();
+        used.prep += usize::from(prep);
+        used.fin += usize::from(fin);
+    }
+    for w in &fresh.work {
+        assert_eq!(w.from_memo(), (false, false), "fresh memory has no memo");
+    }
+}
+
+/// A simple EV per point: answers PWM with C (or holds `cp_mv` when set), draws what it is
+/// signalled (at most `max_ma`, or `draw_ma` when set) while the contactor is closed.
+#[derive(Clone, Copy, Debug)]
+struct Ev {
+    plugged: bool,
+    max_ma: u32,
+    draw_ma: Option<u32>,
+    cp_mv: Option<i32>,
+}
+
+impl Ev {
+    fn new() -> Ev {
+        Ev {
+            plugged: true,
+            max_ma: 32_000,
+            draw_ma: None,
+            cp_mv: None,
+        }
+    }
+}
+
+/// A station under test: configuration, memory, EVs and the inputs they make.
+struct Site {
+    cfg: Cfg,
+    m: Mem,
+    evs: Vec<Ev>,
+    si: StationInputs,
+    nin: Vec<NodeInputs>,
+    now: u64,
+    period: u64,
+    used: Used,
+}
+
+impl Site {
+    fn new(cfg: Cfg) -> Site {
+        let m = Mem::new(&cfg);
+        let (np, nn) = (m.points.len(), m.nodes.len());
+        Site {
+            cfg,
+            m,
+            evs: vec![Ev::new(); np],
+            si: StationInputs {
+                in1_closed: false,
+                in2_closed: false,
+            },
+            nin: vec![NodeInputs::default(); nn],
+            now: 0,
+            period: 10,
+            used: Used::default(),
+        }
+    }
+
+    fn two_points(limit_ma: u32) -> Site {
+        let raw = two_point_station(limit_ma);
+        let raw = RawConfig {
+            points: raw.points.to_vec(),
+            nodes: raw.nodes.to_vec(),
+            ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
+        };
+        Site::new(Config::new(raw).expect("valid"))
+    }
+
+    /// The inputs of the next step, from the EVs and the last outputs.
+    fn inputs(&self) -> Vec<PointInputs> {
+        self.evs
+            .iter()
+            .zip(&self.m.out)
+            .map(|(ev, po)| {
+                let pwm = po.pilot == PilotOutput::Pwm;
+                let high_mv = match (po.pilot, ev.plugged) {
+                    (PilotOutput::StateF, _) => CP_F_MV,
+                    (_, false) => CP_A_MV,
+                    _ if ev.cp_mv.is_some() => ev.cp_mv.unwrap_or(CP_B_MV),
+                    (PilotOutput::Pwm, true) => CP_C_MV,
+                    (PilotOutput::Steady12V, true) => CP_B_MV,
+                };
+                let draw = if po.contactor && ev.plugged {
+                    ev.draw_ma.unwrap_or(po.signal_ma.min(ev.max_ma))
+                } else {
+                    0
+                };
+                PointInputs {
+                    cp: Some(CpReading {
+                        high_mv,
+                        low_mv: if pwm { CP_F_MV } else { high_mv },
+                    }),
+                    pp_ohm: Some(if ev.plugged { PP_32A_OHM } else { PP_OPEN_OHM }),
+                    authorised: true,
+                    measured_ma: Some([draw; 3]),
+                    ..PointInputs::default()
+                }
+            })
+            .collect()
+    }
+
+    /// Steps every period up to `t` (ms), each step checked.
+    fn until(&mut self, t: u64) -> &mut Site {
+        while self.now <= t {
+            self.step_at(self.now);
+            self.now += self.period;
+        }
+        self
+    }
+
+    fn step_at(&mut self, now: u64) {
+        let pin = self.inputs();
+        let inputs = Inputs {
+            station: self.si,
+            points: &pin,
+            nodes: &self.nin,
+        };
+        step_checked(&self.cfg, &mut self.m, &inputs, now, &mut self.used);
+    }
+
+    fn out(&self, i: usize) -> PointOutput {
+        self.m.out[i]
+    }
+}
+
+/// Steady charging: after the start, nearly every point-step comes from the memo, and the
+/// outputs and state equal the computation without it (the energy counts on).
+#[test]
+fn a_steady_charge_comes_from_the_memo_and_equals_the_computation() {
+    let mut s = Site::two_points(63_000);
+    s.until(10_000);
+    assert!(s.out(0).contactor && s.out(1).contactor, "both charge");
+    let before = s.used;
+    let e0 = s.out(0).energy_mwh;
+    s.until(20_000);
+    let steps = 2 * 1_000;
+    assert!(
+        s.used.prep - before.prep >= steps * 9 / 10 && s.used.fin - before.fin >= steps * 9 / 10,
+        "memo used in {:?} of {steps} point-steps",
+        s.used
+    );
+    assert!(
+        s.out(0).energy_mwh > e0,
+        "the energy counts on from the memo"
+    );
+}
+
+/// PS-1: the debounce towards C runs while the pilot reading stays the same (constant inputs):
+/// the point believes C and closes its contactor on time with the memo as without it.
+#[test]
+fn ps1_a_debounce_under_constant_inputs_runs_out_with_the_memo() {
+    let mut s = Site::two_points(63_000);
+    // The EV holds B although PWM is on: constant inputs, the memo forms.
+    s.evs[0].cp_mv = Some(CP_B_MV);
+    s.evs[1].plugged = false;
+    s.until(5_000);
+    assert!(!s.out(0).contactor && s.out(0).signal_ma > 0);
+    assert!(s.used.prep > 100, "memo used while waiting: {:?}", s.used);
+    // Now C, and constant again: the debounce runs under unchanged inputs.
+    s.evs[0].cp_mv = Some(CP_C_MV);
+    let t0 = s.now;
+    s.until(t0 + 1_000);
+    assert!(s.out(0).contactor, "closed after the debounce towards C");
+}
+
+/// LB-10: an EV that draws below the idle threshold under constant inputs is marked idle after
+/// the idle time, with the memo as without it.
+#[test]
+fn lb10_the_idle_timer_runs_out_under_constant_inputs() {
+    let mut s = Site::two_points(63_000);
+    s.evs[1].plugged = false;
+    s.until(5_000);
+    assert!(s.out(0).contactor);
+    s.evs[0].draw_ma = Some(0);
+    let before = s.used;
+    let t0 = s.now;
+    let mut idle_at = None;
+    while s.now <= t0 + 600_000 && idle_at.is_none() {
+        s.until(s.now);
+        if s.out(0).reason == AllocReason::EvIdle {
+            idle_at = Some(s.now);
+        }
+    }
+    assert!(idle_at.is_some(), "the point goes idle");
+    assert!(
+        s.used.prep > before.prep + 100,
+        "memo used while the idle timer ran"
+    );
+}
+
+/// PS-4 / LB-9: after a cut the old offer stays the reference for the response time and then
+/// expires; the limit comes from an external set point that stays the same for long stretches.
+#[test]
+fn ps4_the_offer_expires_after_a_cut_with_the_memo() {
+    let raw = two_point_station(63_000);
+    let mut raw = RawConfig {
+        points: raw.points.to_vec(),
+        nodes: raw.nodes.to_vec(),
+        ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
+    };
+    raw.external_control = true;
+    raw.nodes[0].external = true;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    let set = |s: &mut Site, ma: u32| {
+        s.nin[0].setpoint = Some(SetPoint {
+            current_ma: ma,
+            received_ms: s.now,
+        });
+    };
+    set(&mut s, 63_000);
+    s.until(5_000);
+    assert!(s.out(0).contactor && s.out(1).contactor);
+    // Refreshed every second only: the inputs stay the same in between.
+    for k in 0..30 {
+        set(&mut s, if k < 10 { 63_000 } else { 20_000 });
+        let t = s.now + 1_000;
+        s.until(t);
+    }
+    assert!(s.out(0).allocation_ma <= 10_000);
+    assert!(s.used.prep > 1_000, "memo used: {:?}", s.used);
+}
+
+/// The memo is made only in a step in which the clock moved: steps at one time (here while a
+/// protection device trips and core drives State F, whose settling window is restamped every
+/// step, SU-2) give the same outputs and state with it as without.
+#[test]
+fn su3_steps_at_one_time_do_not_make_a_wrong_memo() {
+    let raw = two_point_station(63_000);
+    let mut raw = RawConfig {
+        points: raw.points.to_vec(),
+        nodes: raw.nodes.to_vec(),
+        ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
+    };
+    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
+    raw.inputs.in1_polarity = loadpilot_core::Polarity::NormallyClosed;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    s.si.in1_closed = true;
+    s.until(5_000);
+    for round in 0..20 {
+        // Trip and close again, each for a while, with runs of steps at one time.
+        s.si.in1_closed = round % 2 == 1;
+        for _ in 0..50 {
+            let now = s.now;
+            s.step_at(now);
+            s.step_at(now);
+            s.step_at(now);
+            s.now += s.period;
+        }
+    }
+    assert!(s.used.prep > 0);
+}
+
+/// The memo is tied to the configuration: stepping the same memory under another
+/// configuration (a lower rated current) gives that configuration's outputs at once.
+#[test]
+fn a_new_configuration_is_not_served_from_the_memo_of_the_old() {
+    let mut s = Site::two_points(64_000);
+    s.until(10_000);
+    assert!(s.used.fin > 0);
+    assert_eq!(s.out(0).allocation_ma, 32_000);
+    let raw = two_point_station(64_000);
+    let mut points = raw.points.to_vec();
+    points[0].rated_ma = 16_000;
+    points[0].derated_ma = 16_000;
+    let raw = RawConfig {
+        points,
+        nodes: raw.nodes.to_vec(),
+        ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
+    };
+    s.cfg = Config::new(raw).expect("valid");
+    let t = s.now + 2_000;
+    s.until(t);
+    assert_eq!(
+        s.out(0).allocation_ma,
+        16_000,
+        "the new rated current holds"
+    );
+}
+
+/// Working memory shared by two stations stepped one after the other (allowed: the memo is
+/// used only where its keys are this point's, so the two mostly overwrite each other's), then
+/// one station alone with its state put back to an earlier snapshot, the working memory kept:
+/// every step equals the computation without the memo.
+#[test]
+fn shared_working_memory_and_a_restored_state_are_served_right() {
+    let mut a = Site::two_points(63_000);
+    let mut b = Site::two_points(40_000);
+    b.evs[1].plugged = false;
+    for _ in 0..1_000 {
+        // b steps on a's working memory, which then goes back to a.
+        std::mem::swap(&mut a.m.work, &mut b.m.work);
+        std::mem::swap(&mut a.m.nwork, &mut b.m.nwork);
+        b.until(b.now);
+        std::mem::swap(&mut a.m.work, &mut b.m.work);
+        std::mem::swap(&mut a.m.nwork, &mut b.m.nwork);
+        a.until(a.now);
+    }
+    let t = a.now + 5_000;
+    a.until(t);
+    let snapshot = (
+        a.m.station,
+        a.m.points.clone(),
+        a.m.nodes.clone(),
+        a.m.out.clone(),
+    );
+    let before = a.used;
+    let t = a.now + 5_000;
+    a.until(t);
+    // Back to the snapshot, the working memory kept; the EV at point 1 leaves meanwhile.
+    (a.m.station, a.m.points, a.m.nodes, a.m.out) = snapshot;
+    a.evs[1].plugged = false;
+    let t = a.now + 5_000;
+    a.until(t);
+    assert!(a.used.prep > before.prep + 500, "{:?}", a.used);
+}
+
+/// LB-4 / TREE-1: a lower set point on the station node cuts both allocations while their
+/// reason (the set point) and binding node stay the same: the outputs show the cut at once.
+#[test]
+fn lb4_an_allocation_cut_with_the_same_reason_is_not_served_from_the_memo() {
+    let raw = two_point_station(63_000);
+    let mut raw = RawConfig {
+        points: raw.points.to_vec(),
+        nodes: raw.nodes.to_vec(),
+        ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
+    };
+    raw.external_control = true;
+    raw.nodes[0].external = true;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    let mut sp = 40_000;
+    for _ in 0..6 {
+        s.nin[0].setpoint = Some(SetPoint {
+            current_ma: sp,
+            received_ms: s.now,
+        });
+        let t = s.now + 10_000;
+        s.until(t);
+        assert_eq!(s.out(0).reason, AllocReason::SetPoint);
+        assert_eq!(
+            s.out(0).allocation_ma + s.out(1).allocation_ma,
+            sp,
+            "at {sp} mA"
+        );
+        sp -= 2_000;
+    }
+    assert!(s.used.fin > 1_000, "{:?}", s.used);
+}
+
+/// PS-5: a graceful stop (PWM off, contactor held for the grace time) under constant inputs:
+/// the EV keeps drawing a fixed current, so nothing the point reads changes; the contactor
+/// opens when the grace time runs out, with the memo as without it.
+#[test]
+fn ps5_the_grace_time_runs_out_under_constant_inputs() {
+    let mut s = Site::two_points(63_000);
+    s.evs[1].plugged = false;
+    s.until(5_000);
+    assert!(s.out(0).contactor);
+    s.evs[0].draw_ma = Some(8_000);
+    let t = s.now + 5_000;
+    s.until(t);
+    // Suspend: PWM off at once, the contactor follows after the grace time.
+    let mut pin_commands = loadpilot_core::Commands::EMPTY;
+    pin_commands.set(loadpilot_core::Commands::SUSPEND, true);
+    let t0 = s.now;
+    let mut opened = None;
+    while s.now <= t0 + 60_000 && opened.is_none() {
+        let mut pin = s.inputs();
+        pin[0].commands = pin_commands;
+        let inputs = Inputs {
+            station: s.si,
+            points: &pin,
+            nodes: &s.nin,
+        };
+        step_checked(&s.cfg, &mut s.m, &inputs, s.now, &mut s.used);
+        if !s.out(0).contactor {
+            opened = Some(s.now);
+        }
+        s.now += s.period;
+    }
+    assert!(opened.is_some(), "the contactor opens");
+    assert!(s.used.fin > 0);
+}
+
+/// SU-1 / PS-4: an EV that shows C before PWM comes on: the contactor closes once C has been
+/// seen with PWM on for the debounce time, a timer of the outputs that runs under constant
+/// inputs.
+#[test]
+fn su1_the_closing_debounce_runs_out_under_constant_inputs() {
+    let mut s = Site::two_points(63_000);
+    s.evs[0].cp_mv = Some(CP_C_MV);
+    s.evs[1].plugged = false;
+    let mut closed = None;
+    while s.now <= 10_000 && closed.is_none() {
+        s.until(s.now);
+        if s.out(0).contactor {
+            closed = Some(s.now);
+        }
+    }
+    assert!(closed.is_some(), "the contactor closes");
+    assert!(s.used.fin > 0, "{:?}", s.used);
+}

@@ -369,7 +369,11 @@ pub(crate) fn prepare(
     let tryable = cx.advanced
         && !p.has(bits::F_DRIVEN | bits::WAKE)
         && (!q.prep || (q.cond == key && now < q.until));
-    let repeat = (keys || tryable) && q.inputs == *pi;
+    // The inputs as given first (equal in a quiet step unless a reading jitters), then as the
+    // preparation reads them.
+    let repeat = (keys || tryable)
+        && (q.inputs == *pi
+            || (same_but_readings(&q.inputs, pi) && q.sensed == Sensed::of(cx.g, p, pi)));
     if keys && repeat && same_state(p, &q.state) {
         let (out, lost) = (q.out, q.lost);
         meter(cx.g, pc, p, w, pi, cx.energy_dt);
@@ -405,6 +409,8 @@ pub(crate) fn prepare(
         q.index = i;
         q.state = *p;
         q.out = out;
+        // (The state's vehicle and offers, which `Sensed` reads, are the step's first ones.)
+        q.sensed = Sensed::of(cx.g, p, pi);
     }
     lost
 }
@@ -475,6 +481,98 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
         && *opened_at == b.opened_at
         && *weld_since == b.weld_since
         && *sess_since == b.sess_since
+}
+
+/// What a point's preparation reads of its inputs' readings, as it reads them: the pilot's
+/// high level classified against the believed state and without hysteresis, its low level's diode
+/// check, the proximity pin's cable status, and the measured current against each threshold the
+/// preparation compares it with (the metering, which reads the values themselves, runs in every
+/// step). Two inputs with the same `Sensed` and the same other fields prepare alike: readings that
+/// jitter within their bands do not keep a point from its memo.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Sensed {
+    cp: u16,
+    pp: u8,
+    meas: u8,
+}
+
+impl Sensed {
+    /// No inputs' `Sensed` (the pilot's presence bit clear with the other bits set).
+    pub(crate) const NONE: Sensed = Sensed {
+        cp: 0xFFFE,
+        pp: 0,
+        meas: 0,
+    };
+
+    #[inline(always)]
+    fn of(g: &General, p: &PointState, pi: &PointInputs) -> Self {
+        let th = &g.thresholds;
+        let cp = pi.cp.map_or(0, |cp| {
+            1 | u16::from(crate::cp::classify(cp.high_mv, p.vehicle) as u8) << 1
+                | u16::from(crate::cp::classify_raw(cp.high_mv).connected()) << 4
+                | u16::from(crate::cp::diode_ok(cp.low_mv)) << 5
+        });
+        let pp = pi
+            .pp_ohm
+            .map_or(0, |ohm| 1 | (CableStatus::of(ohm) as u8) << 1);
+        let meas = pi.measured_ma.map_or(0, |m| {
+            let drawn = m.iter().copied().max().unwrap_or(0);
+            let tol = th.phase_tolerance_ma;
+            1 | u8::from(drawn > p.offer_high_ma.saturating_add(th.overcurrent_hard_ma)) << 1
+                | u8::from(drawn > p.offer_ma.saturating_add(th.overcurrent_tolerance_ma)) << 2
+                | u8::from(drawn > g.protection.welded_current_ma) << 3
+                | u8::from(drawn < th.idle_threshold_ma) << 4
+                | u8::from(m[0] > tol) << 5
+                | u8::from(m[1] > tol) << 6
+                | u8::from(m[2] > tol) << 7
+        });
+        Sensed { cp, pp, meas }
+    }
+}
+
+/// Whether two points' inputs are equal but for the readings `Sensed` stands for (the pilot's
+/// levels, the proximity pin, the measured current and the meter's register).
+#[inline(always)]
+fn same_but_readings(a: &PointInputs, b: &PointInputs) -> bool {
+    // Every field is named here, so that a new one cannot be forgotten.
+    let PointInputs {
+        cp: _,
+        vehicle,
+        pp_ohm: _,
+        domestic,
+        contactor_feedback,
+        temperature_dc,
+        meter_mwh: _,
+        reset,
+        badge,
+        remote,
+        offline,
+        lock_closed,
+        shutter_open,
+        authorised,
+        vip,
+        measured_ma: _,
+        ev_limit_ma,
+        cable_ma,
+        setpoint,
+        commands,
+    } = a;
+    *vehicle == b.vehicle
+        && *domestic == b.domestic
+        && *contactor_feedback == b.contactor_feedback
+        && *temperature_dc == b.temperature_dc
+        && *reset == b.reset
+        && *badge == b.badge
+        && *remote == b.remote
+        && *offline == b.offline
+        && *lock_closed == b.lock_closed
+        && *shutter_open == b.shutter_open
+        && *authorised == b.authorised
+        && *vip == b.vip
+        && *ev_limit_ma == b.ev_limit_ma
+        && *cable_ma == b.cable_ma
+        && *setpoint == b.setpoint
+        && *commands == b.commands
 }
 
 /// `same_state` for a point whose state was the same as `b` before the step's passes between

@@ -207,6 +207,8 @@ pub(crate) struct QuietMemo {
     /// The point's index (its configuration is the fingerprint's).
     pub(crate) index: usize,
     pub(crate) inputs: crate::io::PointInputs,
+    /// The readings of `inputs` as the preparation reads them.
+    pub(crate) sensed: crate::point::Sensed,
     pub(crate) state: PointState,
     pub(crate) output: crate::io::PointOutput,
 }
@@ -395,6 +397,7 @@ impl PointWork {
                 fingerprint: 0,
                 index: usize::MAX,
                 inputs: crate::io::PointInputs::DEFAULT,
+                sensed: crate::point::Sensed::NONE,
                 state: PointState::new(),
                 output: crate::io::PointOutput::DEFAULT,
             },

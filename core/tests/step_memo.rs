@@ -497,3 +497,181 @@ fn su1_the_closing_debounce_runs_out_under_constant_inputs() {
     assert!(closed.is_some(), "the contactor closes");
     assert!(s.used.fin > 0, "{:?}", s.used);
 }
+
+/// PS-1 / MT-1: readings that jitter within their bands (the pilot's levels by tens of mV, the
+/// measured current by tens of mA, as an ADC gives them every sample) keep a point on its memo:
+/// the memo compares them as the preparation reads them (classified, against thresholds), and the
+/// metering still counts every mA.
+#[test]
+fn ps1_mt1_jittering_readings_keep_the_memo_and_meter_exactly() {
+    let mut s = Site::two_points(63_000);
+    s.until(5_000);
+    assert!(s.out(0).contactor && s.out(1).contactor);
+    let before = s.used;
+    let mut e_prev = s.out(0).energy_mwh;
+    let mut rises = 0;
+    for k in 0..3_000i32 {
+        let mut pin = s.inputs();
+        for pi in pin.iter_mut() {
+            if let Some(cp) = &mut pi.cp {
+                cp.high_mv += (k * 37 % 120) - 60;
+                cp.low_mv += (k * 53 % 100) - 50;
+            }
+            if let Some(m) = &mut pi.measured_ma {
+                for (ph, x) in m.iter_mut().enumerate() {
+                    *x = x.saturating_add_signed((k * 29 + ph as i32 * 11) % 80 - 40);
+                }
+            }
+        }
+        let inputs = Inputs {
+            station: s.si,
+            points: &pin,
+            nodes: &s.nin,
+        };
+        step_checked(&s.cfg, &mut s.m, &inputs, s.now, &mut s.used);
+        s.now += s.period;
+        let e = s.out(0).energy_mwh;
+        rises += usize::from(e > e_prev);
+        e_prev = e;
+    }
+    assert!(s.out(0).contactor && s.out(1).contactor);
+    assert!(
+        s.used.prep - before.prep >= 2 * 3_000 * 9 / 10,
+        "memo used under jitter: {:?}",
+        s.used
+    );
+    assert!(rises > 100, "the energy counts on");
+}
+
+/// Runs `s` to a steady state, then `hold_ms` with `before` applied to point 0's inputs in every
+/// step (the memo forms on them), then `hold_ms` with `after`: each step compared with fresh
+/// working memory. Returns the steps in which point 0 was served by the memo while `before` held.
+fn one_reading_changes(
+    mut s: Site,
+    hold_ms: u64,
+    before: impl Fn(&mut PointInputs),
+    after: impl Fn(&mut PointInputs),
+) -> usize {
+    s.until(5_000);
+    let run = |s: &mut Site, f: &dyn Fn(&mut PointInputs)| {
+        let mut served = 0;
+        let t = s.now + hold_ms;
+        while s.now <= t {
+            let mut pin = s.inputs();
+            f(&mut pin[0]);
+            let inputs = Inputs {
+                station: s.si,
+                points: &pin,
+                nodes: &s.nin,
+            };
+            step_checked(&s.cfg, &mut s.m, &inputs, s.now, &mut s.used);
+            served += usize::from(s.m.work[0].from_memo().0);
+            s.now += s.period;
+        }
+        served
+    };
+    let served = run(&mut s, &before);
+    run(&mut s, &after);
+    served
+}
+
+/// Each part of what the memo compares of the readings (`Sensed`) on its own: a change of that
+/// part alone, from a reading the memo was made on, is not served from the memo (PS-1 pilot
+/// class, PS-2 diode, CAB-2 cable, LB-9 over-current and hard over-current, LB-10 idle, LB-12
+/// phases drawing, CT-1 current through an open contactor).
+#[test]
+fn each_reading_threshold_ends_the_memo() {
+    let measured = |m: [u32; 3]| move |pi: &mut PointInputs| pi.measured_ma = Some(m);
+    let high = |mv: i32| move |pi: &mut PointInputs| pi.cp.as_mut().unwrap().high_mv = mv;
+    let low = |mv: i32| move |pi: &mut PointInputs| pi.cp.as_mut().unwrap().low_mv = mv;
+    let pp = |ohm: u32| move |pi: &mut PointInputs| pi.pp_ohm = Some(ohm);
+    // Point 0 charges alone at its rated 32 A (point 1 waits: its start does not fit), so its
+    // signal is 31.98 A: a draw passes it by the tolerance (2 A) above 33.98 A and by the hard
+    // margin (10 A) above 41.98 A.
+    type Change = Box<dyn Fn(&mut PointInputs)>;
+    let cases: Vec<(&str, Change, Change)> = vec![
+        // The welded-current threshold (1 A by default, as the idle one) is set to 0.3 A below.
+        (
+            "LB-10 idle",
+            Box::new(measured([1_500, 0, 0])),
+            Box::new(measured([500, 0, 0])),
+        ),
+        (
+            "LB-9 over",
+            Box::new(measured([31_000; 3])),
+            Box::new(measured([34_500; 3])),
+        ),
+        (
+            "PS-4 hard",
+            Box::new(measured([35_000; 3])),
+            Box::new(measured([42_500; 3])),
+        ),
+        // One phase stops drawing and the other stays: single-phase detection starts.
+        (
+            "LB-12 L1",
+            Box::new(measured([10_000, 10_000, 0])),
+            Box::new(measured([0, 10_000, 0])),
+        ),
+        (
+            "LB-12 L2",
+            Box::new(measured([10_000, 10_000, 0])),
+            Box::new(measured([10_000, 0, 0])),
+        ),
+        (
+            "LB-12 L3",
+            Box::new(measured([10_000, 0, 10_000])),
+            Box::new(measured([10_000, 0, 0])),
+        ),
+        ("PS-1 class", Box::new(high(6_000)), Box::new(high(9_000))),
+        // No cable on the proximity pin, a vehicle on the pilot (CAB-2: a cable fault); then
+        // the level moves past the A/B boundary by less than the hysteresis: still B as
+        // believed, but no longer connected as read, so no longer a cable fault.
+        (
+            "CAB-2 PS-1 as read",
+            Box::new(|pi: &mut PointInputs| {
+                pi.pp_ohm = Some(100_000);
+                pi.cp.as_mut().unwrap().high_mv = 10_400;
+            }),
+            Box::new(|pi: &mut PointInputs| {
+                pi.pp_ohm = Some(100_000);
+                pi.cp.as_mut().unwrap().high_mv = 10_600;
+            }),
+        ),
+        ("PS-2 diode", Box::new(low(-12_000)), Box::new(low(-5_000))),
+        ("CAB-2 cable", Box::new(pp(220)), Box::new(pp(680))),
+    ];
+    for (name, before, after) in cases {
+        let raw = two_point_station(32_000);
+        let mut raw = RawConfig {
+            points: raw.points.to_vec(),
+            nodes: raw.nodes.to_vec(),
+            ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
+        };
+        raw.protection.welded_current_ma = 300;
+        let site = Site::new(Config::new(raw).expect("valid"));
+        let served = one_reading_changes(site, 3_000, before, after);
+        assert!(served > 200, "{name}: the memo formed ({served})");
+    }
+}
+
+/// CT-1: current through an open contactor passing the welded-current threshold (set apart
+/// from the idle threshold) is not served from the memo made below it.
+#[test]
+fn ct1_current_through_an_open_contactor_ends_the_memo() {
+    let raw = two_point_station(63_000);
+    let mut raw = RawConfig {
+        points: raw.points.to_vec(),
+        nodes: raw.nodes.to_vec(),
+        ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
+    };
+    raw.protection.welded_current_ma = 1_500;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    s.evs[0].plugged = false;
+    let served = one_reading_changes(
+        s,
+        3_000,
+        |pi| pi.measured_ma = Some([1_200, 0, 0]),
+        |pi| pi.measured_ma = Some([1_800, 0, 0]),
+    );
+    assert!(served > 200, "the memo formed ({served})");
+}

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Instruction counts of the control loop under valgrind's callgrind (issue 6): repeatable where
-# wall-clock times are not. For each case of benches/benches/site.rs (steady, shed, plugin, trip)
-# at 2, 8, 64, 256 and 1024 points, and for the micro cases (duty, cp, pp, config), it runs the
-# driver `benches/examples/case.rs` twice with a different number of measured windows and prints
+# wall-clock times are not. For each case of benches/benches/site.rs (steady, shed, plugin, trip,
+# noisy) at 2, 8, 64, 256 and 1024 points, and for the micro cases (duty, cp, pp, config), it
+# runs the driver `benches/examples/case.rs` twice with a different number of measured windows and prints
 #
 #     (instructions of run 2 − instructions of run 1) / (measured steps of run 2 − of run 1)
 #
@@ -91,7 +91,7 @@ peak() {
 if ((quick)); then sizes=(2 64); else sizes=(2 8 64 256 1024); fi
 
 printf '%-8s %6s %18s %14s %14s\n' case points 'instructions/step' 'peak step' 'first step'
-for case in steady shed plugin trip; do
+for case in steady shed plugin trip noisy; do
     for n in "${sizes[@]}"; do
         mean=$(per_unit "$case" "$n" 1 3 "$WINDOW")
         read -r max first < <(peak "$case" "$n")

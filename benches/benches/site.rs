@@ -61,11 +61,20 @@ pub enum Case {
     PlugIn,
     /// The protection devices trip.
     Trip,
+    /// Every point charging, its readings jittering within their bands every sample: the pilot's
+    /// levels by up to ±60 mV, each phase's measured current by up to ±40 mA (an ADC's noise).
+    Noisy,
 }
 
 impl Case {
     /// Every case, in table order.
-    pub const ALL: [Case; 4] = [Case::Steady, Case::Shed, Case::PlugIn, Case::Trip];
+    pub const ALL: [Case; 5] = [
+        Case::Steady,
+        Case::Shed,
+        Case::PlugIn,
+        Case::Trip,
+        Case::Noisy,
+    ];
 
     /// Its name in bench ids and tables.
     pub const fn name(self) -> &'static str {
@@ -74,6 +83,7 @@ impl Case {
             Case::Shed => "shed",
             Case::PlugIn => "plugin",
             Case::Trip => "trip",
+            Case::Noisy => "noisy",
         }
     }
 
@@ -231,11 +241,14 @@ impl CoreState {
         }
     }
 
-    /// Copies `from` into `self` without allocating.
+    /// Copies `from` into `self` without allocating: the state and the working memory (its
+    /// memos are part of how the station stood before the window).
     pub fn restore(&mut self, from: &CoreState) {
         self.station = from.station;
         self.points.copy_from_slice(&from.points);
         self.nodes.copy_from_slice(&from.nodes);
+        self.work.copy_from_slice(&from.work);
+        self.nwork.copy_from_slice(&from.nwork);
         self.station_out = from.station_out;
         self.out.copy_from_slice(&from.out);
     }
@@ -301,6 +314,8 @@ struct Sim {
     evs: Vec<Ev>,
     frame: Frame,
     setpoint_ma: u32,
+    /// The readings jitter (`Case::Noisy`).
+    noise: bool,
 }
 
 const CP_A_MV: i32 = 12_000;
@@ -338,6 +353,7 @@ impl Sim {
                 nodes: vec![NodeInputs::default(); cfg.nodes().len()],
             },
             setpoint_ma: supply_ma(n),
+            noise: false,
         }
     }
 
@@ -380,6 +396,32 @@ impl Sim {
                 }),
                 ..PointInputs::default()
             };
+        }
+        if self.noise {
+            // A fixed pseudo-random sequence (an LCG over the step and the point), so that every
+            // recording is the same.
+            let step = now / PERIOD_MS;
+            for (i, pi) in self.frame.points.iter_mut().enumerate() {
+                let mut x = step
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(i as u64)
+                    .wrapping_mul(1_442_695_040_888_963_407);
+                let mut next = |span: i64| {
+                    x = x
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    ((x >> 33) as i64 % (2 * span + 1) - span) as i32
+                };
+                if let Some(cp) = &mut pi.cp {
+                    cp.high_mv += next(60);
+                    cp.low_mv += next(60);
+                }
+                if let Some(m) = &mut pi.measured_ma {
+                    for v in m.iter_mut() {
+                        *v = v.saturating_add_signed(next(40));
+                    }
+                }
+            }
         }
         if let Some(root) = self.frame.nodes.first_mut() {
             root.setpoint = Some(SetPoint {
@@ -452,6 +494,7 @@ impl Prepared {
             Case::Shed => sim.setpoint_ma = dropped_ma(n),
             Case::PlugIn => sim.evs.iter_mut().for_each(|ev| ev.plugged = true),
             Case::Trip => sim.frame.station.in1_closed = false,
+            Case::Noisy => sim.noise = true,
         }
         let mut window = Vec::with_capacity(WINDOW);
         for _ in 0..WINDOW {
@@ -479,6 +522,7 @@ impl Prepared {
             Case::Shed => before == n && after > 0 && after < n,
             Case::PlugIn => before == n.div_ceil(2) && after == n,
             Case::Trip => before == n && after == 0,
+            Case::Noisy => before == n && after == n,
         };
         assert!(
             ok,

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! case CASE POINTS EPISODES
-//!   CASE = steady | shed | plugin | trip   EPISODES windows of 50 steps each (benches/benches/site.rs)
+//!   CASE = steady | shed | plugin | trip | noisy
+//!                                          EPISODES windows of 50 steps each (benches/benches/site.rs)
 //!        | config                          EPISODES validations of the POINTS site (Config::new)
 //!        | duty | cp | pp                  EPISODES × 64 calls of the pure function (POINTS unused)
 //!        | info                            settle time and charging points of every case at POINTS

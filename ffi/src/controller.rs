@@ -226,11 +226,11 @@ unsafe fn slice_at<'a, T>(mem: *mut u8, offset: usize, len: usize) -> &'a mut [T
 
 /// # Safety
 /// `mem + offset` is inside the memory given to `init`, aligned for `T`, with room for `len`.
-unsafe fn fill<T: Copy>(mem: *mut u8, offset: usize, len: usize, value: T) {
+unsafe fn fill<T: Copy>(mem: *mut u8, offset: usize, len: usize, value: &T) {
     let at = mem.wrapping_add(offset).cast::<T>();
     for i in 0..len {
         // SAFETY: per the function contract; `write` does not read the old contents.
-        unsafe { at.add(i).write(value) };
+        unsafe { at.add(i).write(*value) };
     }
 }
 
@@ -481,15 +481,17 @@ unsafe fn init(
     }
     // SAFETY: every offset comes from the layout, inside `l.size ≤ len` bytes, aligned.
     unsafe {
-        fill(mem, l.point_state, points, PointState::new());
-        fill(mem, l.node_state, nodes, NodeState::new());
-        fill(mem, l.point_site, points, PointSite::new());
-        fill(mem, l.node_site, nodes, NodeSite::new());
-        fill(mem, l.point_work, points, PointWork::new());
-        fill(mem, l.node_work, nodes, NodeWork::new());
-        fill(mem, l.point_inputs, points, PointInputs::default());
-        fill(mem, l.node_inputs, nodes, NodeInputs::default());
-        fill(mem, l.point_output, points, PointOutput::default());
+        // From constants: the initial values are copied from read-only memory, not built on
+        // the stack (the working memory of a point is 440 bytes).
+        fill(mem, l.point_state, points, &const { PointState::new() });
+        fill(mem, l.node_state, nodes, &const { NodeState::new() });
+        fill(mem, l.point_site, points, &const { PointSite::new() });
+        fill(mem, l.node_site, nodes, &const { NodeSite::new() });
+        fill(mem, l.point_work, points, &const { PointWork::new() });
+        fill(mem, l.node_work, nodes, &const { NodeWork::new() });
+        fill(mem, l.point_inputs, points, &PointInputs::default());
+        fill(mem, l.node_inputs, nodes, &NodeInputs::default());
+        fill(mem, l.point_output, points, &PointOutput::default());
         h.write(Header {
             magic: MAGIC,
             base: mem as usize,

@@ -15,6 +15,17 @@ use loadpilot_core::{
 
 type Cfg = Config<Vec<PointConfig>, Vec<NodeConfig>>;
 
+/// The standard two-point station (`two_point_station`) over `Vec`s, to adjust before
+/// validation.
+fn two_points_raw(limit_ma: u32) -> RawConfig<Vec<PointConfig>, Vec<NodeConfig>> {
+    let raw = two_point_station(limit_ma);
+    RawConfig {
+        points: raw.points.to_vec(),
+        nodes: raw.nodes.to_vec(),
+        ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
+    }
+}
+
 const CP_A_MV: i32 = 12_000;
 const CP_B_MV: i32 = 9_000;
 const CP_C_MV: i32 = 6_000;
@@ -155,13 +166,15 @@ impl Site {
     }
 
     fn two_points(limit_ma: u32) -> Site {
-        let raw = two_point_station(limit_ma);
-        let raw = RawConfig {
-            points: raw.points.to_vec(),
-            nodes: raw.nodes.to_vec(),
-            ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
-        };
-        Site::new(Config::new(raw).expect("valid"))
+        Site::new(Config::new(two_points_raw(limit_ma)).expect("valid"))
+    }
+
+    /// A fresh set point of `ma` on node 0, received now.
+    fn set_point(&mut self, ma: u32) {
+        self.nin[0].setpoint = Some(SetPoint {
+            current_ma: ma,
+            received_ms: self.now,
+        });
     }
 
     /// The inputs of the next step, from the EVs and the last outputs.
@@ -200,14 +213,25 @@ impl Site {
     /// Steps every period up to `t` (ms), each step checked.
     fn until(&mut self, t: u64) -> &mut Site {
         while self.now <= t {
-            self.step_at(self.now);
-            self.now += self.period;
+            self.step_with(|_| {});
         }
         self
     }
 
+    /// One checked step now with the EVs' inputs changed by `f`, then the clock on a period.
+    fn step_with(&mut self, f: impl FnOnce(&mut [PointInputs])) {
+        self.step_at_with(self.now, f);
+        self.now += self.period;
+    }
+
+    /// One checked step at `now` (the clock stays).
     fn step_at(&mut self, now: u64) {
-        let pin = self.inputs();
+        self.step_at_with(now, |_| {});
+    }
+
+    fn step_at_with(&mut self, now: u64, f: impl FnOnce(&mut [PointInputs])) {
+        let mut pin = self.inputs();
+        f(&mut pin);
         let inputs = Inputs {
             station: self.si,
             points: &pin,
@@ -290,27 +314,16 @@ fn lb10_the_idle_timer_runs_out_under_constant_inputs() {
 /// expires; the limit comes from an external set point that stays the same for long stretches.
 #[test]
 fn ps4_the_offer_expires_after_a_cut_with_the_memo() {
-    let raw = two_point_station(63_000);
-    let mut raw = RawConfig {
-        points: raw.points.to_vec(),
-        nodes: raw.nodes.to_vec(),
-        ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
-    };
+    let mut raw = two_points_raw(63_000);
     raw.external_control = true;
     raw.nodes[0].external = true;
     let mut s = Site::new(Config::new(raw).expect("valid"));
-    let set = |s: &mut Site, ma: u32| {
-        s.nin[0].setpoint = Some(SetPoint {
-            current_ma: ma,
-            received_ms: s.now,
-        });
-    };
-    set(&mut s, 63_000);
+    s.set_point(63_000);
     s.until(5_000);
     assert!(s.out(0).contactor && s.out(1).contactor);
     // Refreshed every second only: the inputs stay the same in between.
     for k in 0..30 {
-        set(&mut s, if k < 10 { 63_000 } else { 20_000 });
+        s.set_point(if k < 10 { 63_000 } else { 20_000 });
         let t = s.now + 1_000;
         s.until(t);
     }
@@ -323,12 +336,7 @@ fn ps4_the_offer_expires_after_a_cut_with_the_memo() {
 /// step, SU-2) give the same outputs and state with it as without.
 #[test]
 fn su3_steps_at_one_time_do_not_make_a_wrong_memo() {
-    let raw = two_point_station(63_000);
-    let mut raw = RawConfig {
-        points: raw.points.to_vec(),
-        nodes: raw.nodes.to_vec(),
-        ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
-    };
+    let mut raw = two_points_raw(63_000);
     raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
     raw.inputs.in1_polarity = loadpilot_core::Polarity::NormallyClosed;
     let mut s = Site::new(Config::new(raw).expect("valid"));
@@ -356,15 +364,9 @@ fn a_new_configuration_is_not_served_from_the_memo_of_the_old() {
     s.until(10_000);
     assert!(s.used.fin > 0);
     assert_eq!(s.out(0).allocation_ma, 32_000);
-    let raw = two_point_station(64_000);
-    let mut points = raw.points.to_vec();
-    points[0].rated_ma = 16_000;
-    points[0].derated_ma = 16_000;
-    let raw = RawConfig {
-        points,
-        nodes: raw.nodes.to_vec(),
-        ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
-    };
+    let mut raw = two_points_raw(64_000);
+    raw.points[0].rated_ma = 16_000;
+    raw.points[0].derated_ma = 16_000;
     s.cfg = Config::new(raw).expect("valid");
     let t = s.now + 2_000;
     s.until(t);
@@ -416,21 +418,13 @@ fn shared_working_memory_and_a_restored_state_are_served_right() {
 /// reason (the set point) and binding node stay the same: the outputs show the cut at once.
 #[test]
 fn lb4_an_allocation_cut_with_the_same_reason_is_not_served_from_the_memo() {
-    let raw = two_point_station(63_000);
-    let mut raw = RawConfig {
-        points: raw.points.to_vec(),
-        nodes: raw.nodes.to_vec(),
-        ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
-    };
+    let mut raw = two_points_raw(63_000);
     raw.external_control = true;
     raw.nodes[0].external = true;
     let mut s = Site::new(Config::new(raw).expect("valid"));
     let mut sp = 40_000;
     for _ in 0..6 {
-        s.nin[0].setpoint = Some(SetPoint {
-            current_ma: sp,
-            received_ms: s.now,
-        });
+        s.set_point(sp);
         let t = s.now + 10_000;
         s.until(t);
         assert_eq!(s.out(0).reason, AllocReason::SetPoint);
@@ -462,18 +456,11 @@ fn ps5_the_grace_time_runs_out_under_constant_inputs() {
     let t0 = s.now;
     let mut opened = None;
     while s.now <= t0 + 60_000 && opened.is_none() {
-        let mut pin = s.inputs();
-        pin[0].commands = pin_commands;
-        let inputs = Inputs {
-            station: s.si,
-            points: &pin,
-            nodes: &s.nin,
-        };
-        step_checked(&s.cfg, &mut s.m, &inputs, s.now, &mut s.used);
+        let now = s.now;
+        s.step_with(|pin| pin[0].commands = pin_commands);
         if !s.out(0).contactor {
-            opened = Some(s.now);
+            opened = Some(now);
         }
-        s.now += s.period;
     }
     assert!(opened.is_some(), "the contactor opens");
     assert!(s.used.fin > 0);
@@ -511,25 +498,19 @@ fn ps1_mt1_jittering_readings_keep_the_memo_and_meter_exactly() {
     let mut e_prev = s.out(0).energy_mwh;
     let mut rises = 0;
     for k in 0..3_000i32 {
-        let mut pin = s.inputs();
-        for pi in pin.iter_mut() {
-            if let Some(cp) = &mut pi.cp {
-                cp.high_mv += (k * 37 % 120) - 60;
-                cp.low_mv += (k * 53 % 100) - 50;
-            }
-            if let Some(m) = &mut pi.measured_ma {
-                for (ph, x) in m.iter_mut().enumerate() {
-                    *x = x.saturating_add_signed((k * 29 + ph as i32 * 11) % 80 - 40);
+        s.step_with(|pin| {
+            for pi in pin.iter_mut() {
+                if let Some(cp) = &mut pi.cp {
+                    cp.high_mv += (k * 37 % 120) - 60;
+                    cp.low_mv += (k * 53 % 100) - 50;
+                }
+                if let Some(m) = &mut pi.measured_ma {
+                    for (ph, x) in m.iter_mut().enumerate() {
+                        *x = x.saturating_add_signed((k * 29 + ph as i32 * 11) % 80 - 40);
+                    }
                 }
             }
-        }
-        let inputs = Inputs {
-            station: s.si,
-            points: &pin,
-            nodes: &s.nin,
-        };
-        step_checked(&s.cfg, &mut s.m, &inputs, s.now, &mut s.used);
-        s.now += s.period;
+        });
         let e = s.out(0).energy_mwh;
         rises += usize::from(e > e_prev);
         e_prev = e;
@@ -557,16 +538,8 @@ fn one_reading_changes(
         let mut served = 0;
         let t = s.now + hold_ms;
         while s.now <= t {
-            let mut pin = s.inputs();
-            f(&mut pin[0]);
-            let inputs = Inputs {
-                station: s.si,
-                points: &pin,
-                nodes: &s.nin,
-            };
-            step_checked(&s.cfg, &mut s.m, &inputs, s.now, &mut s.used);
+            s.step_with(|pin| f(&mut pin[0]));
             served += usize::from(s.m.work[0].from_memo().0);
-            s.now += s.period;
         }
         served
     };
@@ -641,12 +614,7 @@ fn each_reading_threshold_ends_the_memo() {
         ("CAB-2 cable", Box::new(pp(220)), Box::new(pp(680))),
     ];
     for (name, before, after) in cases {
-        let raw = two_point_station(32_000);
-        let mut raw = RawConfig {
-            points: raw.points.to_vec(),
-            nodes: raw.nodes.to_vec(),
-            ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
-        };
+        let mut raw = two_points_raw(32_000);
         raw.protection.welded_current_ma = 300;
         let site = Site::new(Config::new(raw).expect("valid"));
         let served = one_reading_changes(site, 3_000, before, after);
@@ -658,12 +626,7 @@ fn each_reading_threshold_ends_the_memo() {
 /// from the idle threshold) is not served from the memo made below it.
 #[test]
 fn ct1_current_through_an_open_contactor_ends_the_memo() {
-    let raw = two_point_station(63_000);
-    let mut raw = RawConfig {
-        points: raw.points.to_vec(),
-        nodes: raw.nodes.to_vec(),
-        ..RawConfig::with_defaults(ProductFamily::City, Vec::new(), Vec::new())
-    };
+    let mut raw = two_points_raw(63_000);
     raw.protection.welded_current_ma = 1_500;
     let mut s = Site::new(Config::new(raw).expect("valid"));
     s.evs[0].plugged = false;

@@ -41,6 +41,8 @@ fn prepare_point(
     // CAB-3: a domestic socket has no pilot; a plug in it stands for a vehicle ready to draw.
     let domestic = pc.socket == SocketType::TE || (pc.socket == SocketType::T2TE && pi.domestic);
     w.domestic = domestic;
+    // A state taken as it is (no pilot, or the caller's classification) has no debounce
+    // running: no candidate besides it (as `front_end` has it for a reading of the believed state).
     let vehicle = if domestic {
         let v = if pi.domestic {
             VehicleState::C
@@ -48,11 +50,13 @@ fn prepare_point(
             VehicleState::A
         };
         note_charge_state(p, v, now);
+        p.cand = v;
         v
     } else if let Some(cp) = pi.cp {
         front_end(g, st, p, cp)
     } else {
         note_charge_state(p, pi.vehicle, now);
+        p.cand = pi.vehicle;
         pi.vehicle
     };
 

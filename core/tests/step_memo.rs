@@ -638,3 +638,35 @@ fn ct1_current_through_an_open_contactor_ends_the_memo() {
     );
     assert!(served > 200, "the memo formed ({served})");
 }
+
+/// PS-1: a pilot state taken as the caller's hardware classified it (no levels given) has no
+/// debounce running: steady charging with such inputs comes from the memo (a candidate state
+/// left from before would look like a debounce that never ends, and no memo would be made).
+#[test]
+fn ps1_a_state_taken_as_classified_runs_no_debounce() {
+    let mut s = Site::two_points(63_000);
+    let classified = |pin: &mut [PointInputs]| {
+        for p in pin.iter_mut() {
+            if let Some(cp) = p.cp.take() {
+                p.vehicle = match cp.high_mv {
+                    CP_A_MV => loadpilot_core::VehicleState::A,
+                    CP_B_MV => loadpilot_core::VehicleState::B,
+                    _ => loadpilot_core::VehicleState::C,
+                };
+            }
+        }
+    };
+    while s.now <= 10_000 {
+        s.step_with(classified);
+    }
+    assert!(s.out(0).contactor && s.out(1).contactor, "both charge");
+    let before = s.used;
+    while s.now <= 20_000 {
+        s.step_with(classified);
+    }
+    assert!(
+        s.used.prep - before.prep > 1_900 && s.used.fin - before.fin > 1_900,
+        "{:?}",
+        s.used
+    );
+}

@@ -56,7 +56,7 @@ pub(crate) fn finish(
     // The state this step's outputs start from is the memo's: then a memo of them may be made.
     let start = q.prep && cx.advanced && same_after_passes(p, &q.state);
     finish_point(cx, pc, p, w, pi, po, cluster);
-    let until = fin_until(cx.g, p);
+    let until = fin_until(cx.g, p, u64::from(cx.st.now.0));
     let fin = start && u64::from(cx.st.now.0) < until && same_state(p, &w.quiet.state);
     let q = &mut w.quiet;
     q.fin_used = false;
@@ -69,9 +69,12 @@ pub(crate) fn finish(
 }
 
 /// Until when `finish_point`'s outcome for this point does not depend on the time: the earliest
-/// stamp at which a timer it reads runs out, `u64::MAX` if none runs (see `point::prep_until`).
+/// stamp after `now` at which a timer it reads runs out, `u64::MAX` if none runs (see
+/// `point::prep_until`). A timer that has run out already stays run out (`finish_point` only
+/// asks whether one has, and the memo's state keeps its stamps): it bounds nothing. (A point in
+/// C that waits for current, its closing debounce long past, keeps its memo so.)
 #[inline(always)]
-fn fin_until(g: &General, p: &PointState) -> u64 {
+fn fin_until(g: &General, p: &PointState, now: u64) -> u64 {
     let charge_state = p.vehicle == VehicleState::C
         || (p.vehicle == VehicleState::D && g.location == Location::Outdoor);
     let closing = !p.has(bits::CONTACTOR) && charge_state;
@@ -82,8 +85,9 @@ fn fin_until(g: &General, p: &PointState) -> u64 {
     let t = &g.timers;
     let mut until = u64::MAX;
     let mut run = |on: bool, since: crate::state::Stamp, ms: u32| {
-        if on {
-            until = until.min(u64::from(since.0).saturating_add(u64::from(ms)));
+        let end = u64::from(since.0).saturating_add(u64::from(ms));
+        if on && end > now {
+            until = until.min(end);
         }
     };
     run(p.has(bits::GRACEFUL), p.pwm_off_at, t.grace_ms);

@@ -670,3 +670,26 @@ fn ps1_a_state_taken_as_classified_runs_no_debounce() {
         s.used
     );
 }
+
+/// SU-1 / LB-6: an EV that shows C while its point waits for current (no PWM), its closing
+/// debounce long run out: the outputs come from the memo (a timer that has run out bounds
+/// nothing), the same as without it.
+#[test]
+fn su1_a_waiting_point_in_c_keeps_the_memo_of_its_outputs() {
+    let mut raw = two_points_raw(63_000);
+    raw.external_control = true;
+    raw.nodes[0].external = true;
+    raw.timers.setpoint_validity_ms = 600_000;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    // Room for one start threshold (1.5 × 14 A), not for two minimums.
+    s.set_point(24_000);
+    s.evs[0].cp_mv = Some(CP_C_MV);
+    s.evs[1].cp_mv = Some(CP_C_MV);
+    s.until(20_000);
+    let waiting = usize::from(s.out(0).allocation_ma > 0);
+    assert_eq!(s.out(waiting).allocation_ma, 0);
+    assert!(!s.out(waiting).contactor);
+    let before = s.used;
+    s.until(30_000);
+    assert!(s.used.fin - before.fin > 1_900, "{:?}", s.used);
+}

@@ -31,7 +31,7 @@ use loadpilot_core::{
     Config, CpReading, Input1Function, Inputs, NodeConfig, NodeInputs, NodeKind, NodeState,
     NodeWork, Outputs, Phase, PhaseCount, PilotOutput, PointConfig, PointInputs, PointOutput,
     PointState, PointWork, Polarity, ProductFamily, RawConfig, SetPoint, SiteState, State,
-    StationInputs, StationOutput, StationState, StepError, Work, step,
+    StationInputs, StationOutput, StationState, StationWork, StepError, Work, step,
 };
 
 /// The sizes of the issue (points behind one supply).
@@ -222,6 +222,7 @@ pub struct CoreState {
     pub work: Vec<PointWork>,
     /// The same, per node.
     pub nwork: Vec<NodeWork>,
+    pub swork: StationWork,
     /// Last station output.
     pub station_out: StationOutput,
     /// Last point outputs.
@@ -236,6 +237,7 @@ impl CoreState {
             nodes: vec![NodeState::new(); cfg.nodes().len()],
             work: vec![PointWork::new(); cfg.points().len()],
             nwork: vec![NodeWork::new(); cfg.nodes().len()],
+            swork: StationWork::new(),
             station_out: StationOutput::default(),
             out: vec![PointOutput::default(); cfg.points().len()],
         }
@@ -249,6 +251,7 @@ impl CoreState {
         self.nodes.copy_from_slice(&from.nodes);
         self.work.copy_from_slice(&from.work);
         self.nwork.copy_from_slice(&from.nwork);
+        self.swork = from.swork;
         self.station_out = from.station_out;
         self.out.copy_from_slice(&from.out);
     }
@@ -291,6 +294,7 @@ pub fn run_step(cfg: &SiteConfig, core: &mut CoreState, frame: &Frame) {
         work: Work {
             points: &mut core.work,
             nodes: &mut core.nwork,
+            station: &mut core.swork,
         },
     };
     let outputs = Outputs {

@@ -15,7 +15,7 @@ mod site;
 
 use loadpilot_core::{
     NodeConfig, NodeInputs, NodeSite, NodeState, NodeWork, PointConfig, PointInputs, PointOutput,
-    PointSite, PointState, PointWork, StationOutput, StationState,
+    PointSite, PointState, PointWork, StationOutput, StationState, StationWork,
 };
 use site::{Case, CoreState, Prepared, SIZES, measured_step};
 use std::mem::size_of;
@@ -87,6 +87,7 @@ fn main() {
         size_of::<PointWork>()
     );
     println!("  NodeWork      {:5}", size_of::<NodeWork>());
+    println!("  StationWork   {:5}", size_of::<StationWork>());
     println!(
         "  PointSite     {:5}   (LB-14, only with a site meter)",
         size_of::<PointSite>()
@@ -132,7 +133,8 @@ fn main() {
         let state = size_of::<StationState>()
             + n * size_of::<PointState>()
             + nodes * size_of::<NodeState>();
-        let work = n * size_of::<PointWork>() + nodes * size_of::<NodeWork>();
+        let work =
+            n * size_of::<PointWork>() + nodes * size_of::<NodeWork>() + size_of::<StationWork>();
         // Only under a site meter (none in the benchmark sites).
         let site = n * size_of::<PointSite>() + nodes * size_of::<NodeSite>();
         // Everything the caller holds for the step here: state, working memory, outputs, inputs

@@ -3,7 +3,9 @@
 
 use crate::config::{Config, ConfigError, NodeConfig, PointConfig, RawConfig};
 use crate::io::{Inputs, NodeInputs, PointInputs, PointOutput, StationInputs, StationOutput};
-use crate::state::{NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, StationState};
+use crate::state::{
+    NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, StationState, StationWork,
+};
 use crate::step::{Outputs, SiteState, State, Work, step};
 
 /// One step's inputs for a [`Controller`].
@@ -47,6 +49,7 @@ pub struct Controller<const POINTS: usize, const NODES: usize> {
     node_sites: [NodeSite; NODES],
     point_work: [PointWork; POINTS],
     node_work: [NodeWork; NODES],
+    station_work: StationWork,
     out: StepOutputs<POINTS>,
 }
 
@@ -67,6 +70,7 @@ impl<const P: usize, const N: usize> Controller<P, N> {
             node_sites: [NodeSite::new(); N],
             point_work: [PointWork::new(); P],
             node_work: [NodeWork::new(); N],
+            station_work: StationWork::new(),
             out: StepOutputs {
                 station: StationOutput::default(),
                 points: [PointOutput::default(); P],
@@ -88,6 +92,7 @@ impl<const P: usize, const N: usize> Controller<P, N> {
             work: Work {
                 points: &mut self.point_work,
                 nodes: &mut self.node_work,
+                station: &mut self.station_work,
             },
         };
         let inputs = Inputs {

@@ -56,8 +56,13 @@ pub(crate) fn finish(
     // The state this step's outputs start from is the memo's: then a memo of them may be made.
     let start = q.prep && cx.advanced && same_after_passes(p, &q.state);
     finish_point(cx, pc, p, w, pi, po, cluster);
-    let until = fin_until(cx.g, p, u64::from(cx.st.now.0));
-    let fin = start && u64::from(cx.st.now.0) < until && same_state(p, &w.quiet.state);
+    let now = u64::from(cx.st.now.0);
+    let until = if start && same_state(p, &w.quiet.state) {
+        fin_until(cx.g, p, now)
+    } else {
+        0
+    };
+    let fin = now < until;
     let q = &mut w.quiet;
     q.fin_used = false;
     q.fin = fin;

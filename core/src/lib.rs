@@ -83,7 +83,7 @@ pub use session::{
     UnreachableStrategy,
 };
 pub use state::{
-    NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run, StationState,
+    NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run, StationState, StationWork,
 };
 pub use step::{Outputs, SiteState, State, Work, step};
 pub use types::{

@@ -13,6 +13,7 @@ use crate::types::{AllocReason, StationErrors};
 ///
 /// `nwork[..].used` holds the measured totals per node and phase (summed by the step's first
 /// pass). The usual case, every node within its limits, is told by one pass over the nodes.
+/// Returns whether a node is over a limit.
 #[inline]
 pub(crate) fn node_overload(
     cx: &Ctx<'_>,
@@ -21,7 +22,7 @@ pub(crate) fn node_overload(
     nodes: &mut [NodeState],
     nwork: &mut [NodeWork],
     errors: &mut StationErrors,
-) {
+) -> bool {
     let mut any_over = false;
     for (ns, nw) in nodes.iter_mut().zip(nwork.iter()) {
         if nw.used.iter().zip(nw.lim).all(|(u, l)| *u <= l) {
@@ -33,6 +34,7 @@ pub(crate) fn node_overload(
     if any_over {
         overload_stops(cx, points, work, nodes, nwork, errors);
     }
+    any_over
 }
 
 /// `node_overload` where a node is over a limit.

@@ -27,14 +27,16 @@ use crate::step::Ctx;
 use crate::tree::{add_own, per_phase, sum_up};
 use crate::types::AllocReason;
 
-/// Runs the selection into `PointWork::in_s` (see the module doc). Points shed here are marked stopped.
+/// Runs the selection into `PointWork::in_s` (see the module doc). Points shed here are marked
+/// stopped. Returns whether a point wants current and is not selected, or one was shed: the
+/// selection then read the time beyond the points' states (rotation, start holds, minimum run).
 pub(crate) fn select(
     cx: &Ctx<'_>,
     last_rotation: &mut Stamp,
     points: &mut [PointState],
     work: &mut [PointWork],
     nodes: &mut [NodeWork],
-) {
+) -> bool {
     let mut waiting = start_selection(cx, points, work, nodes);
     if let Some(short) = short_constraint(nodes) {
         // `shed_until_fit`; the points it sheds wait from now on.
@@ -46,6 +48,7 @@ pub(crate) fn select(
         // that did not run, and those just shed (a rotation due in this step may take one).
         rotate_and_start(cx, last_rotation, points, work, nodes);
     }
+    waiting
 }
 
 /// Rotation (LB-13), then step 3 of the module doc: the starts of waiting points.

@@ -196,6 +196,12 @@ pub(crate) struct QuietMemo {
     pub(crate) used: bool,
     /// This step's outputs came from the memo.
     pub(crate) fin_used: bool,
+    /// The generation (`StationWork::generation`) of the last step that settled the station
+    /// (this point's preparation and outputs from the memo, see `step`), and the measured
+    /// currents (`PointWork::measured`, `has_meas`) it read.
+    pub(crate) settled: u64,
+    pub(crate) seen_measured: [u32; 3],
+    pub(crate) seen_has: bool,
     pub(crate) cond: u8,
     pub(crate) lost: bool,
     /// The stamps until which each part holds (see `point::prep_until`, `drive::fin_until`).
@@ -233,6 +239,15 @@ impl Mid {
             reason: w.reason,
             node: w.node,
         }
+    }
+
+    /// Writes these decisions into `w`.
+    #[inline(always)]
+    pub(crate) fn restore(self, w: &mut PointWork) {
+        w.immediate = self.immediate;
+        w.wants = self.wants;
+        w.reason = self.reason;
+        w.node = self.node;
     }
 }
 
@@ -371,6 +386,9 @@ impl PointWork {
                 fin: false,
                 used: false,
                 fin_used: false,
+                settled: 0,
+                seen_measured: [0; 3],
+                seen_has: false,
                 cond: 0,
                 lost: false,
                 until: 0,
@@ -602,6 +620,13 @@ pub struct NodeWork {
     pub(crate) memo_lim_reason: [AllocReason; 3],
     pub(crate) memo_parent: Option<u16>,
     pub(crate) memo_lim: [u32; 3],
+    /// The limits, their reasons and the measured totals as the passes between the points'
+    /// preparation and their outputs last read them, and that step's generation
+    /// (`StationWork`).
+    pub(crate) seen_lim: [u32; 3],
+    pub(crate) seen_reason: [AllocReason; 3],
+    pub(crate) seen_used: [u32; 3],
+    pub(crate) seen_gen: u64,
 }
 
 impl NodeWork {
@@ -619,6 +644,69 @@ impl NodeWork {
             memo_lim_reason: [AllocReason::NodeLimit; 3],
             memo_parent: None,
             memo_lim: [0; 3],
+            seen_lim: [0; 3],
+            seen_reason: [AllocReason::NodeLimit; 3],
+            seen_used: [0; 3],
+            seen_gen: 0,
+        }
+    }
+}
+
+/// The working memory of the whole station: the memo of the passes between the points'
+/// preparation and their outputs (running states, selection, water-filling, transfer), which a
+/// step that finds everything they read as the last step left it repeats instead of running
+/// them (see `step`). Like the rest of the working memory it need not be kept: 64 bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct StationWork {
+    /// Counts the steps that ran those passes on this working memory: the points and nodes
+    /// are marked with it, so that parts of a working memory from different steps are told
+    /// apart.
+    pub(crate) generation: u64,
+    /// The last step left every point and node as it found them and may be repeated.
+    pub(crate) settled: bool,
+    /// The last step was such a repetition.
+    pub(crate) repeated: bool,
+    /// Until when (a stamp) the repeated passes decide alike: the earliest rise interval that
+    /// holds a point (PS-5).
+    pub(crate) until: u64,
+    /// Until when (ms) the waiting points' start holds (LB-6, SU-1) and the rotation (LB-13)
+    /// stay as they were.
+    pub(crate) hold: u64,
+    /// The configuration's hash (`General::fingerprint`) that step ran under.
+    pub(crate) fingerprint: u64,
+    /// The points' deadlines in that step (`step::point_deadline`): the earliest timer (ms) and
+    /// whether one is stepped again within a sample period.
+    pub(crate) timers: u64,
+    pub(crate) sample: bool,
+    /// The clock that step read: epoch, start and last rotation.
+    pub(crate) epoch_ms: u64,
+    pub(crate) start: Stamp,
+    pub(crate) last_rotation: Stamp,
+}
+
+impl StationWork {
+    /// Whether the last step repeated the passes' decisions of the step before (`step`): for
+    /// tests and benchmarks that check that the station's memo is used. Either way the step's
+    /// result is the same.
+    #[doc(hidden)]
+    pub fn repeated(&self) -> bool {
+        self.repeated
+    }
+
+    /// Fresh working memory for the station.
+    pub const fn new() -> Self {
+        StationWork {
+            generation: 0,
+            settled: false,
+            repeated: false,
+            until: 0,
+            hold: 0,
+            fingerprint: 0,
+            timers: 0,
+            sample: false,
+            epoch_ms: 0,
+            start: Stamp(0),
+            last_rotation: Stamp(0),
         }
     }
 }

@@ -31,7 +31,7 @@ use crate::shed::{select, start_hold};
 use crate::site::site_headroom;
 use crate::state::{
     NO_CAND, NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run, StationState,
-    bits,
+    StationWork, bits,
 };
 use crate::tree::{add_own, sum_up};
 use crate::types::{AllocReason, PointFlags, StationErrors};
@@ -54,12 +54,16 @@ pub struct State<'a> {
 
 /// A step's working memory: rewritten by the step before it is read, so its contents need not
 /// be kept between steps (controllers stepped one after another may share one), and it is not
-/// part of the state to keep across a restart. Two parts are read first, memos used only where
+/// part of the state to keep across a restart. Three parts are read first, memos used only where
 /// they are exact (see `PointWork`): the last water-filling, used when every input of it equals
-/// the memo's, and per point its last step that changed nothing of the point, used when the
+/// the memo's; per point its last step that changed nothing of the point, used when the
 /// point's state, inputs, the station's conditions and the configuration equal the memo's and
-/// no timer of the point runs out. Kept, they save recomputing what did not change; lost or
-/// another controller's, they change nothing but the cost. (The configuration is recognised by
+/// no timer of the point runs out; and the station's last step that changed nothing
+/// (`StationWork`), whose decisions between the points' preparation and their outputs are
+/// repeated when every point comes from its memo with the same measured currents, every node
+/// reads as then and no time those decisions read runs out. Kept, they save recomputing what did
+/// not change; lost, another controller's or put together from different steps, they change
+/// nothing but the cost. (The configuration is recognised by
 /// a 64-bit hash of all of it, taken when it is validated: a caller that steps one working memory
 /// under two configurations relies on their hashes differing, odds of 1 in 2⁶⁴ against.)
 #[derive(Debug)]
@@ -68,6 +72,8 @@ pub struct Work<'a> {
     pub points: &'a mut [PointWork],
     /// One per node.
     pub nodes: &'a mut [NodeWork],
+    /// One per station.
+    pub station: &'a mut StationWork,
 }
 
 /// The site-meter memory of a [`State`] (LB-14).
@@ -214,6 +220,14 @@ pub fn step(
     let st = state.station;
     let points = state.points;
     let nodes = state.nodes;
+    // The station's memo (see below) holds for one step only: any return before the end of
+    // this step leaves it unset.
+    let sw = state.work.station;
+    let settled = sw.settled && sw.fingerprint == g.fingerprint;
+    let generation = sw.generation;
+    let next_gen = generation.wrapping_add(1);
+    sw.settled = false;
+    sw.repeated = false;
 
     // SU-3: a clock going backwards stops everything until it is back.
     if st.started && now_ms < st.max_now_ms {
@@ -320,6 +334,13 @@ pub fn step(
     // its time, last rise and bits: the memo of a point's step relies on it (`drive::finish`,
     // `point::same_after_passes`).
     sum_up(ncfg, nwork, tree, |n| &mut n.used);
+    // The nodes' limits and measured totals as the last step's passes read them.
+    let (mut nodes_same, mut nodes_last) = (true, true);
+    for n in nwork.iter_mut() {
+        nodes_same &=
+            (n.lim == n.seen_lim) & (n.lim_reason == n.seen_reason) & (n.used == n.seen_used);
+        nodes_last &= n.seen_gen == generation;
+    }
     if any_closed && dt > u64::from(t.sample_period_ms) {
         errors |= StationErrors::GAP_WHILE_CLOSED;
     }
@@ -334,28 +355,87 @@ pub fn step(
             &mut errors,
         );
     }
-    node_overload(&cx, points, work, nodes, nwork, &mut errors);
+    let over = node_overload(&cx, points, work, nodes, nwork, &mut errors);
 
-    // Points that ran and may no longer: stop them (graceful or immediate, decided below).
-    for (p, w) in points.iter_mut().zip(work.iter()) {
-        if !p.vehicle.connected() {
-            p.run = Run::Idle;
-        } else if p.run == Run::Idle {
-            p.run = Run::Waiting;
-            p.since = st.now;
-        } else if p.run == Run::Running && !w.wants {
-            p.run = Run::Waiting;
-            p.since = st.now;
-            p.put(bits::STOPPED, true);
+    // The station's memo (`StationWork`). The passes from here to the outputs (running states,
+    // selection, water-filling, transfer, the stops below a minimum) read the points' states,
+    // their prepared working memory and measured currents, the nodes' limits and measured
+    // totals, and the time. A step settles when every point in it was prepared and finished
+    // from its memo (so that these passes left every state as they found it), with no node over
+    // a limit, no site meter, no epoch shift and a kept time budget; it marks its points and
+    // nodes with the working memory's generation. A later step repeats it when every point is
+    // prepared from the same memo with the measured currents of then, every node's limits and
+    // totals are those of then, on the same clock (epoch, start, last rotation), before the
+    // earliest time these passes read runs out: a rise interval holding a point (`until`), a
+    // waiting point's start hold, the rotation's next turn (`hold`). They would read what they
+    // read then and decide what they decided then: the decisions are in the working memory
+    // still, but for those the preparation writes again (reason, binding node, wants, immediate
+    // stop), which the memo of each point's outputs holds (`Mid`); the points' deadlines are
+    // those of then until the earliest runs out. (The marks make a working memory put together
+    // from parts of different steps repeat nothing.)
+    let repeat = settled
+        && nodes_same
+        && nodes_last
+        && !over
+        && !budget_broken
+        && !has_site
+        && shift == 0
+        && u64::from(st.now.0) < sw.until
+        && now_ms < sw.hold
+        && st.epoch_ms == sw.epoch_ms
+        && st.start == sw.start
+        && st.last_rotation == sw.last_rotation
+        && points_settled(work, generation);
+    sw.repeated = repeat;
+    let mut rotation_due = u64::MAX;
+    // A step settles only where the nodes' readings were the last step's too (where they change
+    // every sample, an ammeter's jitter, the marks would be made for nothing).
+    let mut calm = nodes_same && !over && !budget_broken && !has_site && shift == 0;
+    if !repeat {
+        // The passes run: a new generation of the working memory, its nodes as they read them.
+        sw.generation = next_gen;
+        for n in nwork.iter_mut() {
+            n.seen_gen = next_gen;
+            n.seen_lim = n.lim;
+            n.seen_reason = n.lim_reason;
+            n.seen_used = n.used;
         }
-    }
+        // Points that ran and may no longer: stop them (graceful or immediate, decided below).
+        for (p, w) in points.iter_mut().zip(work.iter()) {
+            if !p.vehicle.connected() {
+                p.run = Run::Idle;
+            } else if p.run == Run::Idle {
+                p.run = Run::Waiting;
+                p.since = st.now;
+            } else if p.run == Run::Running && !w.wants {
+                p.run = Run::Waiting;
+                p.since = st.now;
+                p.put(bits::STOPPED, true);
+            }
+        }
 
-    select(&cx, &mut st.last_rotation, points, work, nwork);
-    fill(pcfg, ncfg, tree, work, nwork);
-    transfer(&cx, points, work, nwork);
+        // Points that wait read the time through the rotation (LB-13) too: once it is due, its
+        // tries read the minimum run times and the energies each step, which no deadline
+        // bounds, so no step repeats from then (`hold`).
+        if select(&cx, &mut st.last_rotation, points, work, nwork)
+            && let Some(interval) = g.rotation_interval_ms
+        {
+            rotation_due = st.at(st.last_rotation).saturating_add(u64::from(interval));
+        }
+        fill(pcfg, ncfg, tree, work, nwork);
+        transfer(&cx, points, work, nwork);
+    }
 
     let cluster = g.cluster;
     let mut deadline = now_ms.saturating_add(u64::from(t.max_gap_ms));
+    // The points' deadlines (`point_deadline`): those of a repeated step are the last step's.
+    let (mut timers, mut sample) = if repeat {
+        (sw.timers, sw.sample)
+    } else {
+        (u64::MAX, false)
+    };
+    // A repeated step settles again if every point's outputs came from its memo.
+    let mut settles = repeat;
     for (i, (((pc, p), w), (pi, po))) in pcfg
         .iter()
         .zip(points.iter_mut())
@@ -363,12 +443,36 @@ pub fn step(
         .zip(inputs.points.iter().zip(out.points.iter_mut()))
         .enumerate()
     {
-        stop_below_minimum(&cx, p, w);
-        finish(&cx, pc, p, w, pi, po, cluster);
+        let q = &w.quiet;
+        if repeat && q.fin && u64::from(st.now.0) < q.fin_until {
+            // A repeated step (the passes' decisions, `Mid`, and the state after them are the
+            // memo's): the memo's outputs, as `finish` has them.
+            *po = q.output;
+            po.energy_mwh = p.energy.mwh;
+            w.quiet.fin_used = true;
+            if p.offer_ma >= p.offer_high_ma {
+                p.offer_high_ma = p.offer_ma;
+                p.offer_high_at = st.now;
+            }
+        } else {
+            if repeat {
+                // The passes' decisions that the preparation wrote again.
+                q.mid.restore(w);
+                settles = false;
+            } else {
+                stop_below_minimum(&cx, p, w);
+            }
+            finish(&cx, pc, p, w, pi, po, cluster);
+            calm &= w.quiet.used & w.quiet.fin_used;
+        }
         if po.flags.contains(PointFlags::EV_OVERCURRENT) {
             errors |= StationErrors::EV_OVERCURRENT;
         }
-        deadline = deadline.min(point_deadline(&cx, p, w, i));
+        if !repeat {
+            let (d, s) = point_deadline(&cx, p, w, i);
+            timers = timers.min(d);
+            sample |= s;
+        }
         if g.external_control
             && pc.external
             && let Some(sp) = pi.setpoint
@@ -379,6 +483,15 @@ pub fn step(
                 .saturating_add(u64::from(t.setpoint_validity_ms));
             deadline = deadline.min(expiry.saturating_add(1));
         }
+    }
+    if repeat && (!settles || now_ms >= timers) {
+        // A point's outputs were computed (a timer of its memo ran out), or the earliest of the
+        // points' timers ran out: the deadlines are reckoned again.
+        (timers, sample) = all_point_deadlines(&cx, points, work);
+    }
+    deadline = deadline.min(timers);
+    if sample {
+        deadline = deadline.min(now_ms.saturating_add(u64::from(t.sample_period_ms)));
     }
     for (i, (nc, ((ns, nw), ni))) in ncfg
         .iter()
@@ -397,6 +510,28 @@ pub fn step(
     }
     out.station.errors = errors;
     out.station.next_deadline_ms = deadline.max(now_ms.saturating_add(1));
+    // Whether the step settles, and the times that bound its repetition. (A point's mark of this
+    // generation is read only if the whole station settles.)
+    let (mut until, mut hold) = (sw.until, sw.hold);
+    if repeat {
+        calm = settles;
+    } else if calm {
+        match settle(&cx, points, work, next_gen, rotation_due) {
+            Some(bounds) => (until, hold) = bounds,
+            None => calm = false,
+        }
+    }
+    if calm {
+        sw.settled = true;
+        sw.until = until;
+        sw.hold = hold;
+        sw.timers = timers;
+        sw.sample = sample;
+        sw.epoch_ms = st.epoch_ms;
+        sw.start = st.start;
+        sw.last_rotation = st.last_rotation;
+        sw.fingerprint = g.fingerprint;
+    }
     Ok(())
 }
 
@@ -574,16 +709,86 @@ fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: 
     }
 }
 
-/// The earliest time a timer of this point can change its outputs.
+/// Whether every point was prepared from the memo it had when the station last settled (mark
+/// `generation`), with the measured currents of then (`step`, the station's memo).
+#[inline(never)]
+fn points_settled(work: &[PointWork], generation: u64) -> bool {
+    work.iter().all(|w| {
+        let q = &w.quiet;
+        q.used
+            & (q.settled == generation)
+            & (w.measured == q.seen_measured)
+            & (w.has_meas == q.seen_has)
+    })
+}
+
+/// Whether every point's preparation and outputs came from its memo in this step, which then
+/// settles the station (`step`): each point is marked with the generation and the measured
+/// currents it read; returns the times that bound a repetition: the earliest rise interval
+/// holding a point (a stamp) and the earliest of the waiting points' start holds and
+/// `rotation_due` (ms).
+#[inline(never)]
+fn settle(
+    cx: &Ctx<'_>,
+    points: &[PointState],
+    work: &mut [PointWork],
+    next_gen: u64,
+    rotation_due: u64,
+) -> Option<(u64, u64)> {
+    let rise_ms = u64::from(cx.g.timers.rise_interval_ms);
+    let (mut until, mut hold) = (u64::MAX, rotation_due);
+    for (i, (p, w)) in points.iter().zip(work.iter_mut()).enumerate() {
+        let q = &mut w.quiet;
+        if !(q.used & q.fin_used) {
+            return None;
+        }
+        q.settled = next_gen;
+        q.seen_measured = w.measured;
+        q.seen_has = w.has_meas;
+        if w.reason == AllocReason::RateLimit {
+            until = until.min(u64::from(p.last_rise.0).saturating_add(rise_ms));
+        }
+        // A waiting point's start hold (LB-6 minimum pause, SU-1 stagger).
+        if w.wants
+            && p.run != Run::Running
+            && let Some((_, end)) = start_hold(cx, p, i)
+        {
+            hold = hold.min(end);
+        }
+    }
+    Some((until, hold))
+}
+
+/// `point_deadline` of every point in a repeated step: the earliest timer, and whether one is to
+/// be stepped within a sample period. The points whose outputs came from the memo get the
+/// passes' decisions that the preparation wrote again first (`Mid`), as `point_deadline` reads
+/// them after the passes.
+#[cold]
+#[inline(never)]
+fn all_point_deadlines(cx: &Ctx<'_>, points: &[PointState], work: &mut [PointWork]) -> (u64, bool) {
+    let (mut timers, mut sample) = (u64::MAX, false);
+    for (i, (p, w)) in points.iter().zip(work.iter_mut()).enumerate() {
+        if w.quiet.fin_used {
+            w.quiet.mid.restore(w);
+        }
+        let (d, s) = point_deadline(cx, p, w, i);
+        timers = timers.min(d);
+        sample |= s;
+    }
+    (timers, sample)
+}
+
+/// The earliest time a timer of this point can change its outputs: the earliest time at which
+/// one of its timers runs out (ms, `u64::MAX` if none), and whether it is to be stepped again
+/// within a sample period (its contactor closed, a rise held by the LB-9 count, a pilot debounce
+/// running).
 #[inline(always)]
-fn point_deadline(cx: &Ctx<'_>, p: &PointState, w: &PointWork, i: usize) -> u64 {
+fn point_deadline(cx: &Ctx<'_>, p: &PointState, w: &PointWork, i: usize) -> (u64, bool) {
     let Ctx { g, st, now_ms, .. } = *cx;
     let t = &g.timers;
     let mut d = u64::MAX;
     let after = |s, ms: u32| st.at(s).saturating_add(u64::from(ms));
-    if p.has(bits::CONTACTOR) || w.reason == AllocReason::Transfer {
-        d = d.min(now_ms.saturating_add(u64::from(t.sample_period_ms)));
-    }
+    let mut sample = p.has(bits::CONTACTOR) || w.reason == AllocReason::Transfer;
     if w.wants
         && p.alloc_ma == 0
         && let Some((_, until)) = start_hold(cx, p, i)
@@ -631,10 +836,8 @@ fn point_deadline(cx: &Ctx<'_>, p: &PointState, w: &PointWork, i: usize) -> u64 
     if p.phase_cand != NO_CAND {
         d = d.min(after(p.phase_since, t.phase_detection_ms));
     }
-    if p.cand != p.vehicle {
-        // A pilot debounce runs (PS-1): at most one sample period ahead.
-        d = d.min(now_ms.saturating_add(u64::from(t.sample_period_ms)));
-    }
+    // A pilot debounce runs (PS-1): at most one sample period ahead.
+    sample |= p.cand != p.vehicle;
     if p.offer_high_ma > p.offer_ma {
         d = d.min(after(p.offer_high_at, t.ev_response_ms));
     }
@@ -645,7 +848,7 @@ fn point_deadline(cx: &Ctx<'_>, p: &PointState, w: &PointWork, i: usize) -> u64 
             d = d.min(end);
         }
     }
-    d
+    (d, sample)
 }
 
 fn node_deadline(

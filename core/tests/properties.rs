@@ -790,6 +790,8 @@ struct Stats {
     /// step (the comparison with fresh working memory in every step then checks it).
     memo_prep: u64,
     memo_fin: u64,
+    /// Steps that repeated the last step's passes (the station's memo).
+    memo_station: u64,
 }
 
 impl Stats {
@@ -805,6 +807,7 @@ impl Stats {
         self.bound += o.bound;
         self.memo_prep += o.memo_prep;
         self.memo_fin += o.memo_fin;
+        self.memo_station += o.memo_station;
     }
 }
 
@@ -824,6 +827,7 @@ struct Sim {
     nodes: Vec<NodeState>,
     work: Vec<PointWork>,
     nwork: Vec<NodeWork>,
+    swork: loadpilot_core::StationWork,
     so: StationOutput,
     out: Vec<PointOutput>,
     si: StationInputs,
@@ -908,6 +912,7 @@ impl Sim {
             nodes: vec![NodeState::new(); nn],
             work: vec![PointWork::new(); np],
             nwork: vec![NodeWork::new(); nn],
+            swork: loadpilot_core::StationWork::new(),
             so: StationOutput::default(),
             out: vec![PointOutput::default(); np],
             si: StationInputs {
@@ -1217,6 +1222,7 @@ impl Sim {
         // outputs and state prove that the step rewrites its work before it reads it.
         let mut work2 = vec![PointWork::new(); self.points.len()];
         let mut nwork2 = vec![NodeWork::new(); self.nodes.len()];
+        let mut swork2 = loadpilot_core::StationWork::new();
         let mut so2 = self.so;
         let mut out2 = self.out.clone();
         {
@@ -1236,6 +1242,7 @@ impl Sim {
                     work: Work {
                         points: &mut self.work,
                         nodes: &mut self.nwork,
+                        station: &mut self.swork,
                     },
                 },
                 &inputs,
@@ -1256,6 +1263,7 @@ impl Sim {
                     work: Work {
                         points: &mut work2,
                         nodes: &mut nwork2,
+                        station: &mut swork2,
                     },
                 },
                 &inputs,
@@ -1289,6 +1297,7 @@ impl Sim {
             self.stats.memo_prep += u64::from(prep);
             self.stats.memo_fin += u64::from(fin);
         }
+        self.stats.memo_station += u64::from(self.swork.repeated());
         ensure!(
             out2 == self.out && so2 == self.so,
             "determinism: outputs differ on a re-run of the same step at {now}"
@@ -1999,7 +2008,8 @@ fn run_property(
         "{name}: {} passing cases, {} steps, {:.1} s; point-steps charging {}, single-phase \
          detected {}, in grace {}; reasons: node limit {}, shed {}, transfer {}, rate limit {}, \
          idle {}, over-current {}, fallback {}, set point {}, min pause {}, input {}, command {}, \
-         fault {}; LB-4 cases shared {} bound {}; from the memo: preparations {}, outputs {}",
+         fault {}; LB-4 cases shared {} bound {}; from the memo: preparations {}, outputs {}, \
+         steps repeated {}",
         ran.load(Ordering::Relaxed),
         st.steps,
         started.elapsed().as_secs_f64(),
@@ -2022,6 +2032,7 @@ fn run_property(
         st.bound,
         st.memo_prep,
         st.memo_fin,
+        st.memo_station,
     );
     if let Err(e) = result {
         panic!("{name}: {e}");
@@ -2099,6 +2110,66 @@ fn lb4_steady_state_equals_water_filling_target() {
             sim.check_target()?;
             Ok(sim.stats)
         },
+    );
+}
+
+/// Scenarios that stand still between their events: no external control, EVs that follow at
+/// once and no faulted pilots, and after each event a run of steps one sample period apart with
+/// the same inputs (0 to 40 of them), so that whole stations settle and the step's memo of the
+/// station's passes (`StationWork`) is used, then ended by the next event.
+fn quiet_scenario() -> impl Strategy<Value = Scenario> {
+    (scenario(40..=80), prop::collection::vec(0usize..=40, 80)).prop_map(|(mut s, runs)| {
+        s.config.general.external_control = false;
+        for p in &mut s.init {
+            p.model = Model::Follow;
+            if !matches!(
+                p.vehicle,
+                VehicleState::A | VehicleState::B | VehicleState::C
+            ) {
+                p.vehicle = VehicleState::C;
+            }
+        }
+        let period = s.config.general.timers.sample_period_ms;
+        let mut events = Vec::new();
+        for (e, run) in s.events.iter().zip(runs.iter().cycle()) {
+            events.push(e.clone());
+            for _ in 0..*run {
+                events.push(Event {
+                    dt: Dt::Tick(period),
+                    actions: Vec::new(),
+                });
+            }
+        }
+        s.events = events;
+        s
+    })
+}
+
+/// Proves that the station's memo changes nothing: in scenarios whose stations stand still for
+/// runs of steps (`quiet_scenario`), every step with the working memory of the last step equals
+/// the same step on fresh working memory (outputs, deadline, errors and state; `Sim::run_step`),
+/// and the every-step rules (LB-1, LB-2, LB-3, PS-3, PS-4) hold; the steps that repeated the
+/// last step's passes are counted (TREE-1, LB-4, LB-6, LB-9, LB-13 decide them).
+#[test]
+fn tree1_lb4_repeated_steps_equal_fresh_steps() {
+    let repeated = AtomicU64::new(0);
+    run_property(
+        "tree1_lb4_repeated_steps_equal_fresh_steps",
+        192,
+        "proptest-regressions/properties-quiet.txt",
+        quiet_scenario(),
+        |s| {
+            let mut sim = new_sim(s, Checks { lb9: true });
+            run_events(&mut sim, s)?;
+            repeated.fetch_add(sim.stats.memo_station, Ordering::Relaxed);
+            Ok(sim.stats)
+        },
+    );
+    // Without repeated steps this would prove nothing of them.
+    assert!(
+        repeated.load(Ordering::Relaxed) > 1_000,
+        "only {} steps repeated",
+        repeated.load(Ordering::Relaxed)
     );
 }
 

@@ -950,6 +950,7 @@ fn run_case(c: &Case) -> Result<(), String> {
     let mut point_sites = vec![PointSite::new(); np];
     let mut node_sites = vec![NodeSite::new(); nn];
     let (mut work, mut nwork) = (vec![PointWork::new(); np], vec![NodeWork::new(); nn]);
+    let mut swork = loadpilot_core::StationWork::new();
     let mut so = StationOutput::default();
     let mut out = vec![PointOutput::default(); np];
     let mut pin = vec![PointInputs::default(); np];
@@ -1040,6 +1041,7 @@ fn run_case(c: &Case) -> Result<(), String> {
             work: Work {
                 points: &mut work,
                 nodes: &mut nwork,
+                station: &mut swork,
             },
         };
         let inputs = Inputs {

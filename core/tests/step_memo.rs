@@ -41,6 +41,7 @@ struct Mem {
     nodes: Vec<NodeState>,
     work: Vec<PointWork>,
     nwork: Vec<NodeWork>,
+    swork: loadpilot_core::StationWork,
     so: StationOutput,
     out: Vec<PointOutput>,
 }
@@ -54,6 +55,7 @@ impl Mem {
             nodes: vec![NodeState::new(); nn],
             work: vec![PointWork::new(); np],
             nwork: vec![NodeWork::new(); nn],
+            swork: loadpilot_core::StationWork::new(),
             so: StationOutput::default(),
             out: vec![PointOutput::default(); np],
         }
@@ -70,6 +72,7 @@ impl Mem {
                 work: Work {
                     points: &mut self.work,
                     nodes: &mut self.nwork,
+                    station: &mut self.swork,
                 },
             },
             inputs,
@@ -88,6 +91,8 @@ impl Mem {
 struct Used {
     prep: usize,
     fin: usize,
+    /// Steps that repeated the last step's passes (the station's memo, `StationWork`).
+    repeated: usize,
 }
 
 /// Steps `m` with its own working memory and checks the step against the same step from the
@@ -96,6 +101,7 @@ fn step_checked(cfg: &Cfg, m: &mut Mem, inputs: &Inputs<'_>, now: u64, used: &mu
     let mut fresh = m.clone();
     fresh.work.fill(PointWork::new());
     fresh.nwork.fill(NodeWork::new());
+    fresh.swork = loadpilot_core::StationWork::new();
     m.run(cfg, inputs, now);
     fresh.run(cfg, inputs, now);
     assert_eq!(m.out, fresh.out, "outputs at {now} ms, memo against none");
@@ -108,9 +114,11 @@ fn step_checked(cfg: &Cfg, m: &mut Mem, inputs: &Inputs<'_>, now: u64, used: &mu
         used.prep += usize::from(prep);
         used.fin += usize::from(fin);
     }
+    used.repeated += usize::from(m.swork.repeated());
     for w in &fresh.work {
         assert_eq!(w.from_memo(), (false, false), "fresh memory has no memo");
     }
+    assert!(!fresh.swork.repeated(), "fresh memory repeats nothing");
 }
 
 /// A simple EV per point: answers PWM with C (or holds `cp_mv` when set), draws what it is
@@ -637,6 +645,283 @@ fn ct1_current_through_an_open_contactor_ends_the_memo() {
         |pi| pi.measured_ma = Some([1_800, 0, 0]),
     );
     assert!(served > 200, "the memo formed ({served})");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The station's memo (`StationWork`): a step whose points all come from their memos with the
+// readings of the last step, over nodes as they were, repeats the last step's decisions of the
+// passes between preparation and outputs (selection, water-filling, transfer) until a time they
+// read runs out.
+// ---------------------------------------------------------------------------------------------
+
+/// LB-4: two points sharing a station limit, steady: nearly every step repeats the last one's
+/// passes, and each equals the computation (outputs, deadline, errors, state).
+#[test]
+fn lb4_a_steady_shared_station_repeats_its_passes_and_equals_the_computation() {
+    let mut s = Site::two_points(40_000);
+    s.until(10_000);
+    assert_eq!(s.out(0).allocation_ma + s.out(1).allocation_ma, 40_000);
+    let before = s.used;
+    s.until(20_000);
+    assert!(
+        s.used.repeated - before.repeated >= 900,
+        "{} of 1,000 steps repeated",
+        s.used.repeated - before.repeated
+    );
+    assert_eq!(s.out(0).allocation_ma + s.out(1).allocation_ma, 40_000);
+}
+
+/// PS-5 / LB-4: after a cut and two raises of the station's set point, the second rise of the
+/// one charging point waits for the rise interval (reason rate limit) under constant inputs
+/// while the steps repeat; it comes in the step in which the interval runs out, as without the
+/// memo.
+#[test]
+fn ps5_a_rise_held_by_the_rise_interval_comes_on_time_while_steps_repeat() {
+    let mut raw = two_points_raw(63_000);
+    raw.external_control = true;
+    raw.nodes[0].external = true;
+    raw.timers.setpoint_validity_ms = 600_000;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    s.evs[1].plugged = false;
+    s.set_point(40_000);
+    s.until(30_000);
+    assert_eq!(s.out(0).allocation_ma, 32_000);
+    s.set_point(16_000);
+    let t = s.now + 2_000;
+    s.until(t);
+    assert_eq!(s.out(0).allocation_ma, 16_000);
+    // A first rise (the last was long ago), then the next one waits.
+    s.set_point(24_000);
+    s.step_with(|_| {});
+    assert_eq!(s.out(0).allocation_ma, 24_000);
+    s.set_point(40_000);
+    s.step_with(|_| {});
+    let before = s.used;
+    let t0 = s.now;
+    let mut held = 0;
+    while s.out(0).allocation_ma < 32_000 {
+        if s.out(0).reason == AllocReason::RateLimit {
+            held += 1;
+        }
+        s.step_with(|_| {});
+        assert!(
+            s.now < t0 + 30_000,
+            "the rise comes: {:?} {:?}",
+            s.out(0),
+            s.out(1)
+        );
+    }
+    assert!(held > 100, "held {held} steps by the rise interval");
+    assert!(
+        s.used.repeated - before.repeated > 100,
+        "{:?}",
+        s.used.repeated - before.repeated
+    );
+}
+
+/// LB-6 / LB-3: a point shed by a lower limit waits its minimum pause before it may start again;
+/// the limit comes back at once, so it waits only for its pause, under constant inputs, while
+/// the steps repeat; it starts in the step in which the pause runs out, as without the memo.
+#[test]
+fn lb6_a_waiting_point_starts_when_its_pause_runs_out_while_steps_repeat() {
+    let mut raw = two_points_raw(63_000);
+    raw.external_control = true;
+    raw.nodes[0].external = true;
+    raw.timers.setpoint_validity_ms = 600_000;
+    raw.timers.min_pause_ms = 20_000;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    s.set_point(40_000);
+    s.until(30_000);
+    assert!(s.out(0).contactor && s.out(1).contactor);
+    // 8 A: room for one minimum only: one point is shed.
+    s.set_point(8_000);
+    let t = s.now + 3_000;
+    s.until(t);
+    let shed = usize::from(s.out(0).allocation_ma > 0);
+    assert_eq!(s.out(shed).allocation_ma, 0, "one point shed");
+    s.set_point(40_000);
+    let before = s.used;
+    let t0 = s.now;
+    let mut paused = 0;
+    while s.out(shed).allocation_ma == 0 {
+        if s.out(shed).reason == AllocReason::MinimumPause {
+            paused += 1;
+        }
+        s.step_with(|_| {});
+        assert!(s.now < t0 + 60_000, "the shed point starts again");
+    }
+    assert!(paused > 100, "paused {paused} steps");
+    assert!(
+        s.used.repeated - before.repeated > 100,
+        "{:?}",
+        s.used.repeated - before.repeated
+    );
+}
+
+/// The station's memo is tied to the points' working memory of the same step: the points' part
+/// put back to an older copy (its memos those of another allocation), the station's part kept,
+/// and the other way round, every step still equals the computation.
+#[test]
+fn a_working_memory_put_together_from_different_steps_is_served_right() {
+    let mut raw = two_points_raw(63_000);
+    raw.external_control = true;
+    raw.nodes[0].external = true;
+    raw.timers.setpoint_validity_ms = 600_000;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    s.set_point(40_000);
+    s.until(20_000);
+    let old_points = (s.m.work.clone(), s.m.nwork.clone());
+    let old_station = s.m.swork;
+    s.set_point(30_000);
+    let t = s.now + 20_000;
+    s.until(t);
+    let before = s.used.repeated;
+    // The points' memory of the 40 A step, the station's of now.
+    (s.m.work, s.m.nwork) = old_points.clone();
+    let t = s.now + 5_000;
+    s.until(t);
+    // The station's memory of the 40 A step, the points' of now; then both of then.
+    s.m.swork = old_station;
+    let t = s.now + 5_000;
+    s.until(t);
+    (s.m.work, s.m.nwork) = old_points;
+    s.m.swork = old_station;
+    let t = s.now + 5_000;
+    s.until(t);
+    assert_eq!(s.out(0).allocation_ma + s.out(1).allocation_ma, 30_000);
+    assert!(s.used.repeated > before + 1_000, "{:?}", s.used);
+}
+
+/// LB-9: readings that change within their bands every step (an ammeter's jitter) keep the
+/// points' memos but not the station's: the passes read the measured currents.
+#[test]
+fn lb9_jittering_measurements_do_not_repeat_the_passes() {
+    let mut s = Site::two_points(40_000);
+    s.until(10_000);
+    let before = s.used;
+    for k in 0..1_000u32 {
+        s.step_with(|pin| {
+            for p in pin.iter_mut() {
+                if let Some(m) = p.measured_ma.as_mut() {
+                    m[0] = m[0].saturating_sub(1 + k % 2);
+                }
+            }
+        });
+    }
+    assert_eq!(s.used.repeated, before.repeated, "no step repeated");
+    assert!(s.used.prep - before.prep > 1_800, "{:?}", s.used);
+}
+
+/// LB-13: two points, room for one: the waiting one takes the other's place when the rotation
+/// interval runs out, under constant inputs while the steps in between repeat, in the same step
+/// as without the memo; and again an interval later.
+#[test]
+fn lb13_the_rotation_comes_on_time_while_steps_repeat() {
+    let mut raw = two_points_raw(63_000);
+    raw.external_control = true;
+    raw.nodes[0].external = true;
+    raw.timers.setpoint_validity_ms = 600_000;
+    raw.timers.min_pause_ms = 2_000;
+    raw.timers.min_run_ms = 2_000;
+    raw.rotation_interval_ms = Some(60_000);
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    // Room for one start threshold (1.5 × 14 A), not for two minimums.
+    s.set_point(24_000);
+    s.until(15_000);
+    let first = usize::from(s.out(0).allocation_ma == 0);
+    assert!(
+        s.out(first).allocation_ma > 0 && s.out(1 - first).allocation_ma == 0,
+        "{:?} {:?}",
+        s.out(0),
+        s.out(1)
+    );
+    let before = s.used;
+    let mut swaps = Vec::new();
+    let mut charging = first;
+    let t = s.now + 185_000;
+    while s.now <= t {
+        s.step_with(|_| {});
+        if s.out(1 - charging).allocation_ma > 0 {
+            charging = 1 - charging;
+            swaps.push(s.now);
+        }
+    }
+    assert!(swaps.len() >= 2, "rotations at {swaps:?}");
+    assert!(
+        s.used.repeated - before.repeated > 10_000,
+        "{:?}",
+        s.used.repeated - before.repeated
+    );
+    // The station's state put back to its copy from just before the last rotation (its last
+    // rotation the one before), the points' kept: the next rotation is due at once, not as the
+    // working memory's last step knew it.
+    let before_swap = loop {
+        let st = s.m.station;
+        s.step_with(|_| {});
+        if s.out(1 - charging).allocation_ma > 0 {
+            charging = 1 - charging;
+            break st;
+        }
+    };
+    let t = s.now + 5_000;
+    s.until(t);
+    s.m.station = before_swap;
+    let started = s.now;
+    while s.out(1 - charging).allocation_ma == 0 {
+        s.step_with(|_| {});
+        assert!(s.now < started + 10_000, "the overdue rotation comes");
+    }
+}
+
+/// LB-13: the station's memo is tied to the station's state it was made with: two stations in
+/// lockstep, alike but for when their second EV came (so their rotations fall at different
+/// times), and in many steps a copy of the first stepped with the second's station state (its
+/// last rotation earlier): every such step equals the computation without the memo, and some
+/// of them rotate where the first station's memory alone would have repeated its last step.
+#[test]
+fn lb13_a_station_state_with_another_last_rotation_is_served_right() {
+    let mut raw = two_points_raw(63_000);
+    raw.external_control = true;
+    raw.nodes[0].external = true;
+    raw.timers.setpoint_validity_ms = 600_000;
+    raw.timers.min_pause_ms = 2_000;
+    raw.timers.min_run_ms = 2_000;
+    raw.rotation_interval_ms = Some(60_000);
+    let cfg = Config::new(raw).expect("valid");
+    let mut a = Site::new(cfg.clone());
+    let mut b = Site::new(cfg.clone());
+    a.set_point(24_000);
+    b.set_point(24_000);
+    a.evs[1].plugged = false;
+    let mut differed = 0;
+    while a.now <= 300_000 {
+        if a.now == 70_000 {
+            // After `b`'s first rotation (at 60 s): `a` rotates when its minimums allow, and
+            // then an interval later than `b`.
+            a.evs[1].plugged = true;
+        }
+        if a.now > 100_000 && a.now.is_multiple_of(500) {
+            // A copy of `a` with `b`'s station state, stepped (and checked) once.
+            let mut c = Site::new(cfg.clone());
+            c.m = a.m.clone();
+            c.evs = a.evs.clone();
+            c.nin = a.nin.clone();
+            c.now = a.now;
+            c.m.station = b.m.station;
+            let mut d = Site::new(cfg.clone());
+            d.m = a.m.clone();
+            d.evs = a.evs.clone();
+            d.nin = a.nin.clone();
+            d.now = a.now;
+            c.step_with(|_| {});
+            d.step_with(|_| {});
+            differed += usize::from(c.m.out != d.m.out);
+        }
+        a.step_with(|_| {});
+        b.step_with(|_| {});
+    }
+    assert!(differed > 0, "the other station state changed some step");
+    assert!(a.used.repeated > 10_000, "{:?}", a.used);
 }
 
 /// PS-1: a pilot state taken as the caller's hardware classified it (no levels given) has no

@@ -25,7 +25,7 @@ use core::ptr::{NonNull, addr_of, addr_of_mut};
 use loadpilot_core::config::{MAX_NODES, MAX_POINTS};
 use loadpilot_core::{
     Config, NodeConfig, NodeInputs, NodeSite, NodeState, NodeWork, PointConfig, PointInputs,
-    PointOutput, PointSite, PointState, PointWork, StationOutput, StationState,
+    PointOutput, PointSite, PointState, PointWork, StationOutput, StationState, StationWork,
 };
 
 use crate::config::{lp_config, node_config, point_config, raw_config};
@@ -155,6 +155,7 @@ pub(crate) struct Header {
     pub config: Config<InMemory<PointConfig>, InMemory<NodeConfig>>,
     pub station: StationState,
     pub station_out: StationOutput,
+    pub station_work: StationWork,
 }
 
 /// The parts of an initialised controller, borrowed for one call.
@@ -500,6 +501,7 @@ unsafe fn init(
             config,
             station: StationState::new(),
             station_out: StationOutput::default(),
+            station_work: StationWork::new(),
         });
     }
     lp_result::LP_OK
@@ -524,6 +526,7 @@ pub unsafe extern "C" fn lp_controller_reset(controller: *mut lp_controller) -> 
         p.node_site.fill(NodeSite::new());
         p.point_work.fill(PointWork::new());
         p.node_work.fill(NodeWork::new());
+        p.header.station_work = StationWork::new();
         p.point_inputs.fill(PointInputs::default());
         p.node_inputs.fill(NodeInputs::default());
         p.point_output.fill(PointOutput::default());

@@ -390,6 +390,7 @@ unsafe fn step_impl(
         work: Work {
             points: p.point_work,
             nodes: p.node_work,
+            station: &mut h.station_work,
         },
     };
     let core_inputs = Inputs {

@@ -566,6 +566,7 @@ pub struct Slices {
     pub node_inputs: Vec<loadpilot_core::NodeInputs>,
     pub work: Vec<loadpilot_core::PointWork>,
     pub node_work: Vec<loadpilot_core::NodeWork>,
+    pub station_work: loadpilot_core::StationWork,
     /// LB-14 memory; empty (as `SiteState::none()`) unless a test fills it.
     pub point_site: Vec<loadpilot_core::PointSite>,
     pub node_site: Vec<loadpilot_core::NodeSite>,
@@ -585,6 +586,7 @@ impl Slices {
             node_inputs: vec![NodeInputs::default(); nodes],
             work: vec![PointWork::new(); points],
             node_work: vec![NodeWork::new(); nodes],
+            station_work: loadpilot_core::StationWork::new(),
             point_site: Vec::new(),
             node_site: Vec::new(),
             station_out: loadpilot_core::StationOutput::default(),
@@ -611,6 +613,7 @@ impl Slices {
                 work: Work {
                     points: &mut self.work,
                     nodes: &mut self.node_work,
+                    station: &mut self.station_work,
                 },
             },
             &Inputs {

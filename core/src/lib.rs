@@ -9,9 +9,10 @@
 //!
 //! Memory, all the caller's: the state kept between steps ([`StationState`], a [`PointState`]
 //! per point, a [`NodeState`] per node), the step's working memory ([`Work`]: rewritten before
-//! it is read, but for two memos that are used only where they are exact, the last
-//! water-filling and each point's last step that changed nothing of it; so it need not be kept,
-//! nor saved for a warm restart: kept, it saves work), the LB-14 site-meter memory
+//! it is read, but for three memos that are used only where they are exact, the last
+//! water-filling, each point's last step that changed nothing of it and the station's last
+//! step that changed nothing; so it need not be kept, nor saved for a warm restart: kept, it
+//! saves work), the LB-14 site-meter memory
 //! ([`SiteState`], only when a node has a site meter), inputs and outputs.
 //!
 //! ## Map from SPEC rule to module

@@ -7,7 +7,7 @@ use crate::io::PointInputs;
 use crate::io::PointOutput;
 use crate::pilot::{decode_ma, duty_permille};
 use crate::point::{same_after_passes, same_state};
-use crate::state::{Mid, PointState, PointWork, Run, StationState, bits};
+use crate::state::{Mid, PointState, PointWork, Run, Stamp, StationState, bits};
 use crate::step::Ctx;
 use crate::types::{AllocReason, Commands, PilotOutput, PointFlags, VehicleState};
 
@@ -98,7 +98,7 @@ fn fin_until(g: &General, p: &PointState, now: u64) -> u64 {
     run(p.has(bits::GRACEFUL), p.pwm_off_at, t.grace_ms);
     run(p.has(bits::WAKE), p.wake_at, t.wakeup_f_ms);
     run(resume, p.pwm_since, t.wakeup_after_ms);
-    let seen = crate::state::Stamp(p.c_since.0.max(p.pwm_since.0));
+    let seen = Stamp(p.c_since.0.max(p.pwm_since.0));
     run(closing, seen, t.debounce_charge_ms);
     until
 }
@@ -187,11 +187,16 @@ pub(crate) fn finish_point(
     } else {
         PilotOutput::Steady12V
     };
+    let was_f = p.has(bits::F_DRIVEN);
     p.put(bits::F_DRIVEN, pilot == PilotOutput::StateF);
     if pilot == PilotOutput::StateF {
-        // Core drives −12 V: the pilot reads it back until the settling window after (SU-2).
+        // Core drives −12 V: the pilot reads it back until the settling window after the last
+        // step that drives it (SU-2), which is stamped once it is known to be the last: a
+        // tripped station's state stays as it is from step to step.
         p.put(bits::SETTLE, true);
-        p.f_at = now;
+    } else if was_f {
+        // (Not before the stamp of a wake-up's end, which starts the window itself.)
+        p.f_at = Stamp(p.f_at.0.max(cx.prev.0));
     }
     let (offer, duty) = if pilot == PilotOutput::Pwm {
         (offer, duty)

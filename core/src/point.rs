@@ -365,14 +365,11 @@ pub(crate) fn prepare(
     let now = u64::from(cx.st.now.0);
     let keys = q.prep && q.cond == key && q.fingerprint == fp && q.index == i && now < q.until;
     // A memo is tried only where one is likely to hold and can: the inputs are the last step's
-    // again (a point whose inputs just changed is mostly in the middle of a change), the clock
-    // moved (see `Ctx::advanced`), and core does not drive State F, whose settling window is
-    // restamped every step (SU-2).
+    // again (a point whose inputs just changed is mostly in the middle of a change) and the
+    // clock moved (see `Ctx::advanced`).
     // Nor in the step in which the station's conditions change, or in which a timer of the
     // memo runs out: the point then mostly changes; the next step tries again.
-    let tryable = cx.advanced
-        && !p.has(bits::F_DRIVEN | bits::WAKE)
-        && (!q.prep || (q.cond == key && now < q.until));
+    let tryable = cx.advanced && (!q.prep || (q.cond == key && now < q.until));
     // The inputs as given first (equal in a quiet step unless a reading jitters), then as the
     // preparation reads them.
     let repeat = (keys || tryable)
@@ -637,7 +634,11 @@ fn prep_timers(g: &General, p: &PointState, pi: &PointInputs) -> u64 {
     } else {
         t.debounce_charge_ms
     };
-    run(p.has(bits::SETTLE), p.f_at, t.wakeup_settle_ms);
+    run(
+        p.has(bits::SETTLE) && !p.has(bits::F_DRIVEN),
+        p.f_at,
+        t.wakeup_settle_ms,
+    );
     run(p.cand != p.vehicle, p.cand_since, debounce);
     run(
         p.has(bits::DIODE_PENDING),

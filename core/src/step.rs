@@ -178,6 +178,8 @@ pub(crate) struct Ctx<'a> {
     /// The time the metering counts for this step (ms): the gap since the last step, at most
     /// `max_gap_ms`.
     pub energy_dt: u64,
+    /// The time of the last step (as a stamp of this step's epoch).
+    pub prev: crate::state::Stamp,
 }
 
 /// Runs one step over slices. Refuses (changing nothing) when a slice does not have one entry
@@ -256,6 +258,8 @@ pub fn step(
         nodes.iter_mut().for_each(|n| n.shift(shift));
         site.nodes.iter_mut().for_each(|n| n.shift(shift));
     }
+    // The time of the last step (of this one in the first).
+    let prev = st.stamp(st.max_now_ms);
     st.max_now_ms = now_ms;
     st.now = st.stamp(now_ms);
     // The parts below read the clock state as of now; only the rotation stamp moves (LB-13).
@@ -271,6 +275,7 @@ pub fn step(
         tree,
         advanced: dt > 0,
         energy_dt: dt.min(u64::from(g.timers.max_gap_ms)),
+        prev,
     };
     let t = &g.timers;
     if dt > u64::from(t.max_gap_ms) {

@@ -978,3 +978,55 @@ fn su1_a_waiting_point_in_c_keeps_the_memo_of_its_outputs() {
     s.until(30_000);
     assert!(s.used.fin - before.fin > 1_900, "{:?}", s.used);
 }
+
+/// IN-2 / SU-2: a protection device trips for a while under constant inputs: core drives State F
+/// at both points and their steps come from the memo (the settling window is stamped when State F
+/// ends, not in every step that drives it); when the device closes again, the window after the
+/// last step of State F is the same as without the memo (every step compared), the EVs' −12 V
+/// echo within it is no fault, and both charge again.
+#[test]
+fn in2_a_tripped_station_keeps_its_memo_and_settles_after_it() {
+    let mut raw = two_points_raw(63_000);
+    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
+    raw.inputs.in1_polarity = loadpilot_core::Polarity::NormallyClosed;
+    raw.timers.min_pause_ms = 2_000;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    s.si.in1_closed = true;
+    s.until(5_000);
+    assert!(s.out(0).contactor && s.out(1).contactor);
+    for round in 0..4 {
+        s.si.in1_closed = false;
+        let t = s.now + 3_000;
+        s.until(t);
+        assert_eq!(s.out(0).pilot, PilotOutput::StateF, "round {round}");
+        let before = s.used;
+        let t = s.now + 2_000;
+        s.until(t);
+        assert!(
+            s.used.prep - before.prep > 350 && s.used.fin - before.fin > 350,
+            "round {round}: {:?}",
+            s.used
+        );
+        // The pilots still read −12 V for 300 ms (a slow pilot line), within the settling
+        // window after the last step of State F, then the EVs' own levels.
+        s.si.in1_closed = true;
+        for _ in 0..30 {
+            s.step_with(|pin| {
+                for p in pin.iter_mut() {
+                    if let Some(cp) = p.cp.as_mut() {
+                        cp.high_mv = CP_F_MV;
+                    }
+                }
+            });
+            assert_eq!(s.m.so.errors, loadpilot_core::StationErrors::EMPTY);
+        }
+        let t = s.now + 10_000;
+        s.until(t);
+        assert!(
+            s.out(0).contactor && s.out(1).contactor,
+            "round {round}: {:?}",
+            s.out(0)
+        );
+        assert_eq!(s.m.so.errors, loadpilot_core::StationErrors::EMPTY);
+    }
+}

@@ -340,8 +340,8 @@ fn ps4_the_offer_expires_after_a_cut_with_the_memo() {
 }
 
 /// The memo is made only in a step in which the clock moved: steps at one time (here while a
-/// protection device trips and core drives State F, whose settling window is restamped every
-/// step, SU-2) give the same outputs and state with it as without.
+/// protection device trips and closes again, core driving State F and stamping its settling
+/// window when it ends, SU-2) give the same outputs and state with it as without.
 #[test]
 fn su3_steps_at_one_time_do_not_make_a_wrong_memo() {
     let mut raw = two_points_raw(63_000);

@@ -551,12 +551,21 @@ impl Prepared {
     /// What the case did, for a sanity check: points charging (contactor closed) at the start
     /// and at the end of the window. Replays through [`run_step`], which callgrind does not count.
     pub fn charging_before_after(&self) -> (usize, usize) {
+        let (before, after, _) = self.replayed();
+        (before, after)
+    }
+
+    /// `charging_before_after`, and the steps of the window that repeated the last step's
+    /// passes (the station's memo).
+    pub fn replayed(&self) -> (usize, usize, usize) {
         let mut work = self.work();
         let before = work.out.iter().filter(|o| o.contactor).count();
+        let mut repeated = 0;
         for frame in &self.window {
             run_step(&self.cfg, &mut work, frame);
+            repeated += usize::from(work.swork.repeated());
         }
         let after = work.out.iter().filter(|o| o.contactor).count();
-        (before, after)
+        (before, after, repeated)
     }
 }

@@ -59,9 +59,9 @@ fn main() {
         "info" => {
             for case in Case::ALL {
                 let p = Prepared::new(case, n);
-                let (before, after) = p.charging_before_after();
+                let (before, after, repeated) = p.replayed();
                 println!(
-                    "{:7} {n:5} points: settled after {:6} steps; charging {before:5} -> {after:5} over {WINDOW} steps",
+                    "{:7} {n:5} points: settled after {:6} steps; charging {before:5} -> {after:5} over {WINDOW} steps, {repeated:2} of them repeated",
                     case.name(),
                     p.settle_steps
                 );

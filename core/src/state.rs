@@ -197,11 +197,8 @@ pub(crate) struct QuietMemo {
     /// This step's outputs came from the memo.
     pub(crate) fin_used: bool,
     /// The generation (`StationWork::generation`) of the last step that settled the station
-    /// (this point's preparation and outputs from the memo, see `step`), and the measured
-    /// currents (`PointWork::measured`, `has_meas`) it read.
+    /// (this point's preparation and outputs from the memo, see `step`).
     pub(crate) settled: u64,
-    pub(crate) seen_measured: [u32; 3],
-    pub(crate) seen_has: bool,
     pub(crate) cond: u8,
     pub(crate) lost: bool,
     /// The stamps until which each part holds (see `point::prep_until`, `drive::fin_until`).
@@ -387,8 +384,6 @@ impl PointWork {
                 used: false,
                 fin_used: false,
                 settled: 0,
-                seen_measured: [0; 3],
-                seen_has: false,
                 cond: 0,
                 lost: false,
                 until: 0,
@@ -620,12 +615,10 @@ pub struct NodeWork {
     pub(crate) memo_lim_reason: [AllocReason; 3],
     pub(crate) memo_parent: Option<u16>,
     pub(crate) memo_lim: [u32; 3],
-    /// The limits, their reasons and the measured totals as the passes between the points'
-    /// preparation and their outputs last read them, and that step's generation
-    /// (`StationWork`).
+    /// The limits and their reasons as the passes between the points' preparation and their
+    /// outputs last read them, and that step's generation (`StationWork`).
     pub(crate) seen_lim: [u32; 3],
     pub(crate) seen_reason: [AllocReason; 3],
-    pub(crate) seen_used: [u32; 3],
     pub(crate) seen_gen: u64,
 }
 
@@ -646,7 +639,6 @@ impl NodeWork {
             memo_lim: [0; 3],
             seen_lim: [0; 3],
             seen_reason: [AllocReason::NodeLimit; 3],
-            seen_used: [0; 3],
             seen_gen: 0,
         }
     }

@@ -339,11 +339,10 @@ pub fn step(
     // its time, last rise and bits: the memo of a point's step relies on it (`drive::finish`,
     // `point::same_after_passes`).
     sum_up(ncfg, nwork, tree, |n| &mut n.used);
-    // The nodes' limits and measured totals as the last step's passes read them.
+    // The nodes' limits as the last step's passes read them.
     let (mut nodes_same, mut nodes_last) = (true, true);
     for n in nwork.iter_mut() {
-        nodes_same &=
-            (n.lim == n.seen_lim) & (n.lim_reason == n.seen_reason) & (n.used == n.seen_used);
+        nodes_same &= (n.lim == n.seen_lim) & (n.lim_reason == n.seen_reason);
         nodes_last &= n.seen_gen == generation;
     }
     if any_closed && dt > u64::from(t.sample_period_ms) {
@@ -364,20 +363,21 @@ pub fn step(
 
     // The station's memo (`StationWork`). The passes from here to the outputs (running states,
     // selection, water-filling, transfer, the stops below a minimum) read the points' states,
-    // their prepared working memory and measured currents, the nodes' limits and measured
-    // totals, and the time. A step settles when every point in it was prepared and finished
-    // from its memo (so that these passes left every state as they found it), with no node over
-    // a limit, no site meter, no epoch shift and a kept time budget; it marks its points and
-    // nodes with the working memory's generation. A later step repeats it when every point is
-    // prepared from the same memo with the measured currents of then, every node's limits and
-    // totals are those of then, on the same clock (epoch, start, last rotation), before the
-    // earliest time these passes read runs out: a rise interval holding a point (`until`), a
-    // waiting point's start hold, the rotation's next turn (`hold`). They would read what they
-    // read then and decide what they decided then: the decisions are in the working memory
-    // still, but for those the preparation writes again (reason, binding node, wants, immediate
-    // stop), which the memo of each point's outputs holds (`Mid`); the points' deadlines are
-    // those of then until the earliest runs out. (The marks make a working memory put together
-    // from parts of different steps repeat nothing.)
+    // their prepared working memory, the nodes' limits and the time; the measured currents only
+    // where a node is over a limit (LB-9 stops) or a point is free to rise (the LB-9 counts of
+    // the transfer). A step settles when every point in it was prepared and finished from its
+    // memo (so that these passes left every state as they found it), with no node over a limit,
+    // no point free to rise, no site meter, no epoch shift and a kept time budget; it marks its
+    // points and nodes with the working memory's generation. A later step repeats it when every
+    // point is prepared from the same memo (its readings the same as the preparation reads
+    // them), every node's limits are those of then and none is over, on the same clock (epoch,
+    // start, last rotation), before the earliest time these passes read runs out: a rise
+    // interval holding a point (`until`), a waiting point's start hold, the rotation's next turn
+    // (`hold`). They would read what they read then and decide what they decided then: the
+    // decisions are in the working memory still, but for those the preparation writes again
+    // (reason, binding node, wants, immediate stop), which the memo of each point's outputs
+    // holds (`Mid`); the points' deadlines are those of then until the earliest runs out. (The
+    // marks make a working memory put together from parts of different steps repeat nothing.)
     let repeat = settled
         && nodes_same
         && nodes_last
@@ -393,8 +393,8 @@ pub fn step(
         && points_settled(work, generation);
     sw.repeated = repeat;
     let mut rotation_due = u64::MAX;
-    // A step settles only where the nodes' readings were the last step's too (where they change
-    // every sample, an ammeter's jitter, the marks would be made for nothing).
+    // A step settles only where the nodes' limits were the last step's too (where they change,
+    // the marks would be made for nothing).
     let mut calm = nodes_same && !over && !budget_broken && !has_site && shift == 0;
     if !repeat {
         // The passes run: a new generation of the working memory, its nodes as they read them.
@@ -403,7 +403,6 @@ pub fn step(
             n.seen_gen = next_gen;
             n.seen_lim = n.lim;
             n.seen_reason = n.lim_reason;
-            n.seen_used = n.used;
         }
         // Points that ran and may no longer: stop them (graceful or immediate, decided below).
         for (p, w) in points.iter_mut().zip(work.iter()) {
@@ -428,7 +427,8 @@ pub fn step(
             rotation_due = st.at(st.last_rotation).saturating_add(u64::from(interval));
         }
         fill(pcfg, ncfg, tree, work, nwork);
-        transfer(&cx, points, work, nwork);
+        // (Where it counted, the measured currents it read may change every sample.)
+        calm &= !transfer(&cx, points, work, nwork);
     }
 
     let cluster = g.cluster;
@@ -606,14 +606,16 @@ fn node_limits(
 }
 
 /// Applies the targets: reductions at once, rises by the rise interval (PS-5) and only by what
-/// is free under the LB-9 count on every constraint above the point.
+/// is free under the LB-9 count on every constraint above the point. Returns whether it read
+/// the LB-9 counts (some point was free to rise), the only part of the passes after the
+/// preparation that reads the measured currents where no node is over a limit.
 #[inline]
 fn transfer(
     cx: &Ctx<'_>,
     points: &mut [PointState],
     work: &mut [PointWork],
     nodes: &mut [NodeWork],
-) {
+) -> bool {
     let mut rises = false;
     for (p, w) in points.iter_mut().zip(work.iter_mut()) {
         p.alloc_ma = if w.in_s && p.run == Run::Running {
@@ -624,14 +626,18 @@ fn transfer(
         w.rises = w.in_s && w.target > p.alloc_ma;
         rises |= w.rises;
     }
-    if rises {
-        rise(cx, points, work, nodes);
-    }
+    rises && rise(cx, points, work, nodes)
 }
 
-/// The rises of `transfer`: the points marked `rises` (target above allocation).
+/// The rises of `transfer`: the points marked `rises` (target above allocation). Returns whether
+/// it counted (some point was free to rise).
 #[inline(never)]
-fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: &mut [NodeWork]) {
+fn rise(
+    cx: &Ctx<'_>,
+    points: &mut [PointState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
+) -> bool {
     let Ctx {
         g, st, pcfg, ncfg, ..
     } = *cx;
@@ -653,7 +659,7 @@ fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: 
         free |= w.rises;
     }
     if !free {
-        return;
+        return false;
     }
     for n in nodes.iter_mut() {
         n.used = [0; 3];
@@ -712,24 +718,20 @@ fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: 
             p.put(bits::SHED | bits::BELOW_IDLE | bits::IDLE, false);
         }
     }
+    true
 }
 
 /// Whether every point was prepared from the memo it had when the station last settled (mark
-/// `generation`), with the measured currents of then (`step`, the station's memo).
+/// `generation`; `step`, the station's memo).
 #[inline(never)]
 fn points_settled(work: &[PointWork], generation: u64) -> bool {
-    work.iter().all(|w| {
-        let q = &w.quiet;
-        q.used
-            & (q.settled == generation)
-            & (w.measured == q.seen_measured)
-            & (w.has_meas == q.seen_has)
-    })
+    work.iter()
+        .all(|w| w.quiet.used & (w.quiet.settled == generation))
 }
 
 /// Whether every point's preparation and outputs came from its memo in this step, which then
-/// settles the station (`step`): each point is marked with the generation and the measured
-/// currents it read; returns the times that bound a repetition: the earliest rise interval
+/// settles the station (`step`): each point is marked with the generation; returns the times
+/// that bound a repetition: the earliest rise interval
 /// holding a point (a stamp) and the earliest of the waiting points' start holds and
 /// `rotation_due` (ms).
 #[inline(never)]
@@ -748,8 +750,6 @@ fn settle(
             return None;
         }
         q.settled = next_gen;
-        q.seen_measured = w.measured;
-        q.seen_has = w.has_meas;
         if w.reason == AllocReason::RateLimit {
             until = until.min(u64::from(p.last_rise.0).saturating_add(rise_ms));
         }

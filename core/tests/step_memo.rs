@@ -793,9 +793,10 @@ fn a_working_memory_put_together_from_different_steps_is_served_right() {
 }
 
 /// LB-9: readings that change within their bands every step (an ammeter's jitter) keep the
-/// points' memos but not the station's: the passes read the measured currents.
+/// points' memos, and the station's too where no node is over a limit and no point is free to
+/// rise: the passes then read no measured current.
 #[test]
-fn lb9_jittering_measurements_do_not_repeat_the_passes() {
+fn lb9_jittering_measurements_repeat_the_passes_where_nothing_rises() {
     let mut s = Site::two_points(40_000);
     s.until(10_000);
     let before = s.used;
@@ -808,8 +809,53 @@ fn lb9_jittering_measurements_do_not_repeat_the_passes() {
             }
         });
     }
-    assert_eq!(s.used.repeated, before.repeated, "no step repeated");
+    assert!(s.used.repeated - before.repeated > 900, "{:?}", s.used);
     assert!(s.used.prep - before.prep > 1_800, "{:?}", s.used);
+}
+
+/// LB-9: a point held below its target by the count (another point's EV draws 1.5 A above its
+/// allocation, within the tolerance, and lets its current sag by a milliampere every 2 s): the
+/// transfer reads the measured currents in every step in which the held point is free to try,
+/// so those steps are not repeated, and the held point takes each milliampere that comes free
+/// in the step it comes free (the rise interval of 1 s past), as without the memo.
+#[test]
+fn lb9_a_rise_held_by_the_count_reads_the_measured_currents() {
+    let mut raw = two_points_raw(63_000);
+    raw.external_control = true;
+    raw.nodes[0].external = true;
+    raw.timers.setpoint_validity_ms = 600_000;
+    raw.timers.rise_interval_ms = 1_000;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    s.set_point(40_000);
+    s.until(20_000);
+    assert_eq!(s.out(1).allocation_ma, 20_000);
+    s.evs[1].draw_ma = Some(21_500);
+    let t = s.now + 2_000;
+    s.until(t);
+    // Room for point 0 to rise, but the count holds it.
+    s.set_point(41_500);
+    let mut held = 0;
+    let mut rose = 0;
+    let before = s.used;
+    for k in 0..3_000u32 {
+        let a0 = s.out(0).allocation_ma;
+        s.step_with(|pin| {
+            if let Some(m) = pin[1].measured_ma.as_mut() {
+                for x in m.iter_mut() {
+                    *x = x.saturating_sub(k / 200);
+                }
+            }
+        });
+        held += usize::from(s.out(0).reason == AllocReason::Transfer);
+        rose += usize::from(s.out(0).allocation_ma > a0);
+    }
+    assert!(
+        held > 1_000 && rose >= 14,
+        "held {held} rose {rose}: {:?}",
+        s.out(0)
+    );
+    // (The other point, below its share too, is held by the count all along: no step repeats.)
+    assert_eq!(s.used.repeated, before.repeated);
 }
 
 /// LB-13: two points, room for one: the waiting one takes the other's place when the rotation

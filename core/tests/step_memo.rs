@@ -26,6 +26,18 @@ fn two_points_raw(limit_ma: u32) -> RawConfig<Vec<PointConfig>, Vec<NodeConfig>>
     }
 }
 
+/// `two_points_raw` whose station node follows an external set point (`Site::set_point`), one
+/// that stays valid for 10 minutes when `long` (so that a test sets it once).
+fn set_point_raw(long: bool) -> RawConfig<Vec<PointConfig>, Vec<NodeConfig>> {
+    let mut raw = two_points_raw(63_000);
+    raw.external_control = true;
+    raw.nodes[0].external = true;
+    if long {
+        raw.timers.setpoint_validity_ms = 600_000;
+    }
+    raw
+}
+
 const CP_A_MV: i32 = 12_000;
 const CP_B_MV: i32 = 9_000;
 const CP_C_MV: i32 = 6_000;
@@ -322,9 +334,7 @@ fn lb10_the_idle_timer_runs_out_under_constant_inputs() {
 /// expires; the limit comes from an external set point that stays the same for long stretches.
 #[test]
 fn ps4_the_offer_expires_after_a_cut_with_the_memo() {
-    let mut raw = two_points_raw(63_000);
-    raw.external_control = true;
-    raw.nodes[0].external = true;
+    let raw = set_point_raw(false);
     let mut s = Site::new(Config::new(raw).expect("valid"));
     s.set_point(63_000);
     s.until(5_000);
@@ -426,9 +436,7 @@ fn shared_working_memory_and_a_restored_state_are_served_right() {
 /// reason (the set point) and binding node stay the same: the outputs show the cut at once.
 #[test]
 fn lb4_an_allocation_cut_with_the_same_reason_is_not_served_from_the_memo() {
-    let mut raw = two_points_raw(63_000);
-    raw.external_control = true;
-    raw.nodes[0].external = true;
+    let raw = set_point_raw(false);
     let mut s = Site::new(Config::new(raw).expect("valid"));
     let mut sp = 40_000;
     for _ in 0..6 {
@@ -677,10 +685,7 @@ fn lb4_a_steady_shared_station_repeats_its_passes_and_equals_the_computation() {
 /// memo.
 #[test]
 fn ps5_a_rise_held_by_the_rise_interval_comes_on_time_while_steps_repeat() {
-    let mut raw = two_points_raw(63_000);
-    raw.external_control = true;
-    raw.nodes[0].external = true;
-    raw.timers.setpoint_validity_ms = 600_000;
+    let raw = set_point_raw(true);
     let mut s = Site::new(Config::new(raw).expect("valid"));
     s.evs[1].plugged = false;
     s.set_point(40_000);
@@ -724,10 +729,7 @@ fn ps5_a_rise_held_by_the_rise_interval_comes_on_time_while_steps_repeat() {
 /// the steps repeat; it starts in the step in which the pause runs out, as without the memo.
 #[test]
 fn lb6_a_waiting_point_starts_when_its_pause_runs_out_while_steps_repeat() {
-    let mut raw = two_points_raw(63_000);
-    raw.external_control = true;
-    raw.nodes[0].external = true;
-    raw.timers.setpoint_validity_ms = 600_000;
+    let mut raw = set_point_raw(true);
     raw.timers.min_pause_ms = 20_000;
     let mut s = Site::new(Config::new(raw).expect("valid"));
     s.set_point(40_000);
@@ -763,10 +765,7 @@ fn lb6_a_waiting_point_starts_when_its_pause_runs_out_while_steps_repeat() {
 /// and the other way round, every step still equals the computation.
 #[test]
 fn a_working_memory_put_together_from_different_steps_is_served_right() {
-    let mut raw = two_points_raw(63_000);
-    raw.external_control = true;
-    raw.nodes[0].external = true;
-    raw.timers.setpoint_validity_ms = 600_000;
+    let raw = set_point_raw(true);
     let mut s = Site::new(Config::new(raw).expect("valid"));
     s.set_point(40_000);
     s.until(20_000);
@@ -820,10 +819,7 @@ fn lb9_jittering_measurements_repeat_the_passes_where_nothing_rises() {
 /// in the step it comes free (the rise interval of 1 s past), as without the memo.
 #[test]
 fn lb9_a_rise_held_by_the_count_reads_the_measured_currents() {
-    let mut raw = two_points_raw(63_000);
-    raw.external_control = true;
-    raw.nodes[0].external = true;
-    raw.timers.setpoint_validity_ms = 600_000;
+    let mut raw = set_point_raw(true);
     raw.timers.rise_interval_ms = 1_000;
     let mut s = Site::new(Config::new(raw).expect("valid"));
     s.set_point(40_000);
@@ -863,10 +859,7 @@ fn lb9_a_rise_held_by_the_count_reads_the_measured_currents() {
 /// as without the memo; and again an interval later.
 #[test]
 fn lb13_the_rotation_comes_on_time_while_steps_repeat() {
-    let mut raw = two_points_raw(63_000);
-    raw.external_control = true;
-    raw.nodes[0].external = true;
-    raw.timers.setpoint_validity_ms = 600_000;
+    let mut raw = set_point_raw(true);
     raw.timers.min_pause_ms = 2_000;
     raw.timers.min_run_ms = 2_000;
     raw.rotation_interval_ms = Some(60_000);
@@ -926,10 +919,7 @@ fn lb13_the_rotation_comes_on_time_while_steps_repeat() {
 /// of them rotate where the first station's memory alone would have repeated its last step.
 #[test]
 fn lb13_a_station_state_with_another_last_rotation_is_served_right() {
-    let mut raw = two_points_raw(63_000);
-    raw.external_control = true;
-    raw.nodes[0].external = true;
-    raw.timers.setpoint_validity_ms = 600_000;
+    let mut raw = set_point_raw(true);
     raw.timers.min_pause_ms = 2_000;
     raw.timers.min_run_ms = 2_000;
     raw.rotation_interval_ms = Some(60_000);
@@ -1007,10 +997,7 @@ fn ps1_a_state_taken_as_classified_runs_no_debounce() {
 /// nothing), the same as without it.
 #[test]
 fn su1_a_waiting_point_in_c_keeps_the_memo_of_its_outputs() {
-    let mut raw = two_points_raw(63_000);
-    raw.external_control = true;
-    raw.nodes[0].external = true;
-    raw.timers.setpoint_validity_ms = 600_000;
+    let raw = set_point_raw(true);
     let mut s = Site::new(Config::new(raw).expect("valid"));
     // Room for one start threshold (1.5 × 14 A), not for two minimums.
     s.set_point(24_000);

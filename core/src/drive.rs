@@ -44,13 +44,7 @@ pub(crate) fn finish(
         && q.mid == mid
         && same_after_passes(p, &q.state)
     {
-        *po = q.output;
-        po.energy_mwh = p.energy.mwh;
-        w.quiet.fin_used = true;
-        if p.offer_ma >= p.offer_high_ma {
-            p.offer_high_ma = p.offer_ma;
-            p.offer_high_at = cx.st.now;
-        }
+        outputs_from_memo(cx, p, w, po);
         return;
     }
     // The state this step's outputs start from is the memo's: then a memo of them may be made.
@@ -70,6 +64,24 @@ pub(crate) fn finish(
         q.fin_until = until;
         q.mid = mid;
         q.output = *po;
+    }
+}
+
+/// The outputs of the memo of a point's outputs (`QuietMemo::fin`), with this step's energy,
+/// and the offer's expiry (PS-4), which moves every step: `finish` where the memo holds.
+#[inline(always)]
+pub(crate) fn outputs_from_memo(
+    cx: &Ctx<'_>,
+    p: &mut PointState,
+    w: &mut PointWork,
+    po: &mut PointOutput,
+) {
+    *po = w.quiet.output;
+    po.energy_mwh = p.energy.mwh;
+    w.quiet.fin_used = true;
+    if p.offer_ma >= p.offer_high_ma {
+        p.offer_high_ma = p.offer_ma;
+        p.offer_high_at = cx.st.now;
     }
 }
 

@@ -23,7 +23,7 @@ use crate::config::{
     ConfigView, General, Input1Function, Input2Function, NodeConfig, PointConfig,
     default_node_fail_safe,
 };
-use crate::drive::{finish, stop_below_minimum};
+use crate::drive::{finish, outputs_from_memo, stop_below_minimum};
 use crate::io::{Inputs, NO_NODE, NodeInputs, PointOutput, SetPoint, StationOutput, StepError};
 use crate::overload::{counts, node_overload};
 use crate::point::prepare;
@@ -452,13 +452,7 @@ pub fn step(
         if repeat && q.fin && u64::from(st.now.0) < q.fin_until {
             // A repeated step (the passes' decisions, `Mid`, and the state after them are the
             // memo's): the memo's outputs, as `finish` has them.
-            *po = q.output;
-            po.energy_mwh = p.energy.mwh;
-            w.quiet.fin_used = true;
-            if p.offer_ma >= p.offer_high_ma {
-                p.offer_high_ma = p.offer_ma;
-                p.offer_high_at = st.now;
-            }
+            outputs_from_memo(&cx, p, w, po);
         } else {
             if repeat {
                 // The passes' decisions that the preparation wrote again.

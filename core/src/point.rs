@@ -387,7 +387,12 @@ pub(crate) fn prepare(
         w.quiet.used = true;
         return lost;
     }
-    let before = (tryable && repeat).then_some(*p);
+    // The state before the preparation, kept in the memo's place (a memo is made only if the
+    // preparation leaves the state as it was).
+    let attempt = tryable && repeat;
+    if attempt {
+        w.quiet.state = *p;
+    }
     let mut left = false;
     let lost = prepare_point(cx, cond, pc, p, w, pi, &mut left);
     let out = Prepared::of(w);
@@ -398,7 +403,7 @@ pub(crate) fn prepare(
     if tryable {
         q.inputs = *pi;
     }
-    q.prep = before.is_some_and(|b| !left && same_state(p, &b)) && {
+    q.prep = attempt && !left && same_state(p, &q.state) && {
         let until = prep_until(cx.g, pc, p, pi);
         q.until = until;
         now < until
@@ -408,7 +413,6 @@ pub(crate) fn prepare(
         q.fingerprint = fp;
         q.lost = lost;
         q.index = i;
-        q.state = *p;
         q.out = out;
         // (The state's vehicle and offers, which `Sensed` reads, are the step's first ones.)
         q.sensed = Sensed::of(cx.g, p, pi);

@@ -615,10 +615,8 @@ pub struct NodeWork {
     pub(crate) memo_lim_reason: [AllocReason; 3],
     pub(crate) memo_parent: Option<u16>,
     pub(crate) memo_lim: [u32; 3],
-    /// The limits and their reasons as the passes between the points' preparation and their
-    /// outputs last read them, and that step's generation (`StationWork`).
-    pub(crate) seen_lim: [u32; 3],
-    pub(crate) seen_reason: [AllocReason; 3],
+    /// The generation (`StationWork`) of the last step that ran the passes between the points'
+    /// preparation and their outputs (the limits they read are the water-filling memo's).
     pub(crate) seen_gen: u64,
 }
 
@@ -637,8 +635,6 @@ impl NodeWork {
             memo_lim_reason: [AllocReason::NodeLimit; 3],
             memo_parent: None,
             memo_lim: [0; 3],
-            seen_lim: [0; 3],
-            seen_reason: [AllocReason::NodeLimit; 3],
             seen_gen: 0,
         }
     }

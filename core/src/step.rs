@@ -339,10 +339,11 @@ pub fn step(
     // its time, last rise and bits: the memo of a point's step relies on it (`drive::finish`,
     // `point::same_after_passes`).
     sum_up(ncfg, nwork, tree, |n| &mut n.used);
-    // The nodes' limits as the last step's passes read them.
+    // The nodes' limits as the last step's passes read them: the water-filling, which runs in
+    // every step that runs the passes, keeps them in its memo (`balance::fill`).
     let (mut nodes_same, mut nodes_last) = (true, true);
-    for n in nwork.iter_mut() {
-        nodes_same &= (n.lim == n.seen_lim) & (n.lim_reason == n.seen_reason);
+    for n in nwork.iter() {
+        nodes_same &= (n.lim == n.memo_lim) & (n.lim_reason == n.memo_lim_reason);
         nodes_last &= n.seen_gen == generation;
     }
     if any_closed && dt > u64::from(t.sample_period_ms) {
@@ -378,13 +379,11 @@ pub fn step(
     // (reason, binding node, wants, immediate stop), which the memo of each point's outputs
     // holds (`Mid`); the points' deadlines are those of then until the earliest runs out. (The
     // marks make a working memory put together from parts of different steps repeat nothing.)
+    // What a step that settles and one that repeats both need (beside the points' memos).
+    let quiet = nodes_same && !over && !budget_broken && !has_site && shift == 0;
     let repeat = settled
-        && nodes_same
+        && quiet
         && nodes_last
-        && !over
-        && !budget_broken
-        && !has_site
-        && shift == 0
         && u64::from(st.now.0) < sw.until
         && now_ms < sw.hold
         && st.epoch_ms == sw.epoch_ms
@@ -393,16 +392,14 @@ pub fn step(
         && points_settled(work, generation);
     sw.repeated = repeat;
     let mut rotation_due = u64::MAX;
-    // A step settles only where the nodes' limits were the last step's too (where they change,
-    // the marks would be made for nothing).
-    let mut calm = nodes_same && !over && !budget_broken && !has_site && shift == 0;
+    // (A step settles only where the nodes' limits were the last step's too: where they change,
+    // the marks would be made for nothing.)
+    let mut calm = quiet;
     if !repeat {
-        // The passes run: a new generation of the working memory, its nodes as they read them.
+        // The passes run: a new generation of the working memory and its nodes.
         sw.generation = next_gen;
         for n in nwork.iter_mut() {
             n.seen_gen = next_gen;
-            n.seen_lim = n.lim;
-            n.seen_reason = n.lim_reason;
         }
         // Points that ran and may no longer: stop them (graceful or immediate, decided below).
         for (p, w) in points.iter_mut().zip(work.iter()) {
@@ -515,10 +512,8 @@ pub fn step(
     if repeat {
         calm = settles;
     } else if calm {
-        match settle(&cx, points, work, next_gen, rotation_due) {
-            Some(bounds) => (until, hold) = bounds,
-            None => calm = false,
-        }
+        // (Every point's preparation and outputs came from its memo: the outputs' loop saw it.)
+        (until, hold) = settle(&cx, points, work, next_gen, rotation_due);
     }
     if calm {
         sw.settled = true;
@@ -723,11 +718,10 @@ fn points_settled(work: &[PointWork], generation: u64) -> bool {
         .all(|w| w.quiet.used & (w.quiet.settled == generation))
 }
 
-/// Whether every point's preparation and outputs came from its memo in this step, which then
-/// settles the station (`step`): each point is marked with the generation; returns the times
-/// that bound a repetition: the earliest rise interval
-/// holding a point (a stamp) and the earliest of the waiting points' start holds and
-/// `rotation_due` (ms).
+/// Settles the station (`step`) in a step in which every point's preparation and outputs came
+/// from its memo: each point is marked with the generation; returns the times that bound a
+/// repetition: the earliest rise interval holding a point (a stamp) and the earliest of the
+/// waiting points' start holds and `rotation_due` (ms).
 #[inline(never)]
 fn settle(
     cx: &Ctx<'_>,
@@ -735,15 +729,11 @@ fn settle(
     work: &mut [PointWork],
     next_gen: u64,
     rotation_due: u64,
-) -> Option<(u64, u64)> {
+) -> (u64, u64) {
     let rise_ms = u64::from(cx.g.timers.rise_interval_ms);
     let (mut until, mut hold) = (u64::MAX, rotation_due);
     for (i, (p, w)) in points.iter().zip(work.iter_mut()).enumerate() {
-        let q = &mut w.quiet;
-        if !(q.used & q.fin_used) {
-            return None;
-        }
-        q.settled = next_gen;
+        w.quiet.settled = next_gen;
         if w.reason == AllocReason::RateLimit {
             until = until.min(u64::from(p.last_rise.0).saturating_add(rise_ms));
         }
@@ -755,7 +745,7 @@ fn settle(
             hold = hold.min(end);
         }
     }
-    Some((until, hold))
+    (until, hold)
 }
 
 /// `point_deadline` of every point in a repeated step: the earliest timer, and whether one is to

@@ -6,10 +6,12 @@
 //! be the same. Each also checks that the memo was used, so that the comparison is not vacuous,
 //! and where a timer runs under constant inputs, that the timer's effect comes on time.
 
+mod common;
+
+use common::Slices;
 use loadpilot_core::{
-    AllocReason, Config, CpReading, Inputs, NodeConfig, NodeInputs, NodeState, NodeWork, Outputs,
-    PilotOutput, PointConfig, PointInputs, PointOutput, PointState, PointWork, ProductFamily,
-    RawConfig, SetPoint, SiteState, State, StationInputs, StationOutput, StationState, Work, step,
+    AllocReason, Config, CpReading, NodeConfig, NodeInputs, NodeWork, PilotOutput, PointConfig,
+    PointInputs, PointOutput, PointWork, ProductFamily, RawConfig, SetPoint, StationInputs,
     two_point_station,
 };
 
@@ -45,59 +47,6 @@ const CP_F_MV: i32 = -12_000;
 const PP_32A_OHM: u32 = 220;
 const PP_OPEN_OHM: u32 = 100_000;
 
-/// Everything a station keeps between steps, and its working memory.
-#[derive(Clone, Debug)]
-struct Mem {
-    station: StationState,
-    points: Vec<PointState>,
-    nodes: Vec<NodeState>,
-    work: Vec<PointWork>,
-    nwork: Vec<NodeWork>,
-    swork: loadpilot_core::StationWork,
-    so: StationOutput,
-    out: Vec<PointOutput>,
-}
-
-impl Mem {
-    fn new(cfg: &Cfg) -> Mem {
-        let (np, nn) = (cfg.view().points().len(), cfg.view().nodes().len());
-        Mem {
-            station: StationState::new(),
-            points: vec![PointState::new(); np],
-            nodes: vec![NodeState::new(); nn],
-            work: vec![PointWork::new(); np],
-            nwork: vec![NodeWork::new(); nn],
-            swork: loadpilot_core::StationWork::new(),
-            so: StationOutput::default(),
-            out: vec![PointOutput::default(); np],
-        }
-    }
-
-    fn run(&mut self, cfg: &Cfg, inputs: &Inputs<'_>, now: u64) {
-        step(
-            &cfg.view(),
-            State {
-                station: &mut self.station,
-                points: &mut self.points,
-                nodes: &mut self.nodes,
-                site: SiteState::none(),
-                work: Work {
-                    points: &mut self.work,
-                    nodes: &mut self.nwork,
-                    station: &mut self.swork,
-                },
-            },
-            inputs,
-            now,
-            Outputs {
-                station: &mut self.so,
-                points: &mut self.out,
-            },
-        )
-        .expect("slices have one entry per point and node");
-    }
-}
-
 /// What the memo did over a run: point-steps whose preparation, and whose outputs, came from it.
 #[derive(Clone, Copy, Debug, Default)]
 struct Used {
@@ -107,17 +56,24 @@ struct Used {
     repeated: usize,
 }
 
-/// Steps `m` with its own working memory and checks the step against the same step from the
-/// same state with fresh working memory.
-fn step_checked(cfg: &Cfg, m: &mut Mem, inputs: &Inputs<'_>, now: u64, used: &mut Used) {
+/// Steps `m` (its inputs set) with its own working memory and checks the step against the same
+/// step from the same state with fresh working memory.
+fn step_checked(cfg: &Cfg, m: &mut Slices, now: u64, used: &mut Used) {
     let mut fresh = m.clone();
     fresh.work.fill(PointWork::new());
-    fresh.nwork.fill(NodeWork::new());
-    fresh.swork = loadpilot_core::StationWork::new();
-    m.run(cfg, inputs, now);
-    fresh.run(cfg, inputs, now);
-    assert_eq!(m.out, fresh.out, "outputs at {now} ms, memo against none");
-    assert_eq!(m.so, fresh.so, "station output at {now} ms");
+    fresh.node_work.fill(NodeWork::new());
+    fresh.station_work = loadpilot_core::StationWork::new();
+    let slices = "slices have one entry per point and node";
+    m.step(&cfg.view(), now).expect(slices);
+    fresh.step(&cfg.view(), now).expect(slices);
+    assert_eq!(
+        m.outputs, fresh.outputs,
+        "outputs at {now} ms, memo against none"
+    );
+    assert_eq!(
+        m.station_out, fresh.station_out,
+        "station output at {now} ms"
+    );
     assert_eq!(m.points, fresh.points, "point states at {now} ms");
     assert_eq!(m.nodes, fresh.nodes, "node states at {now} ms");
     assert_eq!(m.station, fresh.station, "station state at {now} ms");
@@ -126,11 +82,14 @@ fn step_checked(cfg: &Cfg, m: &mut Mem, inputs: &Inputs<'_>, now: u64, used: &mu
         used.prep += usize::from(prep);
         used.fin += usize::from(fin);
     }
-    used.repeated += usize::from(m.swork.repeated());
+    used.repeated += usize::from(m.station_work.repeated());
     for w in &fresh.work {
         assert_eq!(w.from_memo(), (false, false), "fresh memory has no memo");
     }
-    assert!(!fresh.swork.repeated(), "fresh memory repeats nothing");
+    assert!(
+        !fresh.station_work.repeated(),
+        "fresh memory repeats nothing"
+    );
 }
 
 /// A simple EV per point: answers PWM with C (or holds `cp_mv` when set), draws what it is
@@ -157,7 +116,7 @@ impl Ev {
 /// A station under test: configuration, memory, EVs and the inputs they make.
 struct Site {
     cfg: Cfg,
-    m: Mem,
+    m: Slices,
     evs: Vec<Ev>,
     si: StationInputs,
     nin: Vec<NodeInputs>,
@@ -168,7 +127,7 @@ struct Site {
 
 impl Site {
     fn new(cfg: Cfg) -> Site {
-        let m = Mem::new(&cfg);
+        let m = Slices::new(cfg.view().points().len(), cfg.view().nodes().len());
         let (np, nn) = (m.points.len(), m.nodes.len());
         Site {
             cfg,
@@ -201,7 +160,7 @@ impl Site {
     fn inputs(&self) -> Vec<PointInputs> {
         self.evs
             .iter()
-            .zip(&self.m.out)
+            .zip(&self.m.outputs)
             .map(|(ev, po)| {
                 let pwm = po.pilot == PilotOutput::Pwm;
                 let high_mv = match (po.pilot, ev.plugged) {
@@ -252,16 +211,37 @@ impl Site {
     fn step_at_with(&mut self, now: u64, f: impl FnOnce(&mut [PointInputs])) {
         let mut pin = self.inputs();
         f(&mut pin);
-        let inputs = Inputs {
-            station: self.si,
-            points: &pin,
-            nodes: &self.nin,
-        };
-        step_checked(&self.cfg, &mut self.m, &inputs, now, &mut self.used);
+        self.m.inputs = pin;
+        self.m.node_inputs.clone_from(&self.nin);
+        self.m.station_inputs = self.si;
+        step_checked(&self.cfg, &mut self.m, now, &mut self.used);
+    }
+
+    /// Checked steps while `waiting` holds (at most `within_ms`, else the wait fails): how many
+    /// of them began with point `i` held for `reason`, and how many repeated the last step.
+    fn wait_while(
+        &mut self,
+        i: usize,
+        reason: AllocReason,
+        within_ms: u64,
+        waiting: impl Fn(&Site) -> bool,
+    ) -> (usize, usize) {
+        let (t0, before) = (self.now, self.used.repeated);
+        let mut held = 0;
+        while waiting(self) {
+            held += usize::from(self.out(i).reason == reason);
+            self.step_with(|_| {});
+            assert!(
+                self.now < t0 + within_ms,
+                "still waiting after {within_ms} ms: {:?}",
+                self.out(i)
+            );
+        }
+        (held, self.used.repeated - before)
     }
 
     fn out(&self, i: usize) -> PointOutput {
-        self.m.out[i]
+        self.m.outputs[i]
     }
 }
 
@@ -407,10 +387,10 @@ fn shared_working_memory_and_a_restored_state_are_served_right() {
     for _ in 0..1_000 {
         // b steps on a's working memory, which then goes back to a.
         std::mem::swap(&mut a.m.work, &mut b.m.work);
-        std::mem::swap(&mut a.m.nwork, &mut b.m.nwork);
+        std::mem::swap(&mut a.m.node_work, &mut b.m.node_work);
         b.until(b.now);
         std::mem::swap(&mut a.m.work, &mut b.m.work);
-        std::mem::swap(&mut a.m.nwork, &mut b.m.nwork);
+        std::mem::swap(&mut a.m.node_work, &mut b.m.node_work);
         a.until(a.now);
     }
     let t = a.now + 5_000;
@@ -419,13 +399,13 @@ fn shared_working_memory_and_a_restored_state_are_served_right() {
         a.m.station,
         a.m.points.clone(),
         a.m.nodes.clone(),
-        a.m.out.clone(),
+        a.m.outputs.clone(),
     );
     let before = a.used;
     let t = a.now + 5_000;
     a.until(t);
     // Back to the snapshot, the working memory kept; the EV at point 1 leaves meanwhile.
-    (a.m.station, a.m.points, a.m.nodes, a.m.out) = snapshot;
+    (a.m.station, a.m.points, a.m.nodes, a.m.outputs) = snapshot;
     a.evs[1].plugged = false;
     let t = a.now + 5_000;
     a.until(t);
@@ -701,27 +681,11 @@ fn ps5_a_rise_held_by_the_rise_interval_comes_on_time_while_steps_repeat() {
     assert_eq!(s.out(0).allocation_ma, 24_000);
     s.set_point(40_000);
     s.step_with(|_| {});
-    let before = s.used;
-    let t0 = s.now;
-    let mut held = 0;
-    while s.out(0).allocation_ma < 32_000 {
-        if s.out(0).reason == AllocReason::RateLimit {
-            held += 1;
-        }
-        s.step_with(|_| {});
-        assert!(
-            s.now < t0 + 30_000,
-            "the rise comes: {:?} {:?}",
-            s.out(0),
-            s.out(1)
-        );
-    }
+    let (held, repeated) = s.wait_while(0, AllocReason::RateLimit, 30_000, |s| {
+        s.out(0).allocation_ma < 32_000
+    });
     assert!(held > 100, "held {held} steps by the rise interval");
-    assert!(
-        s.used.repeated - before.repeated > 100,
-        "{:?}",
-        s.used.repeated - before.repeated
-    );
+    assert!(repeated > 100, "{repeated} steps repeated");
 }
 
 /// LB-6 / LB-3: a point shed by a lower limit waits its minimum pause before it may start again;
@@ -742,22 +706,11 @@ fn lb6_a_waiting_point_starts_when_its_pause_runs_out_while_steps_repeat() {
     let shed = usize::from(s.out(0).allocation_ma > 0);
     assert_eq!(s.out(shed).allocation_ma, 0, "one point shed");
     s.set_point(40_000);
-    let before = s.used;
-    let t0 = s.now;
-    let mut paused = 0;
-    while s.out(shed).allocation_ma == 0 {
-        if s.out(shed).reason == AllocReason::MinimumPause {
-            paused += 1;
-        }
-        s.step_with(|_| {});
-        assert!(s.now < t0 + 60_000, "the shed point starts again");
-    }
+    let (paused, repeated) = s.wait_while(shed, AllocReason::MinimumPause, 60_000, |s| {
+        s.out(shed).allocation_ma == 0
+    });
     assert!(paused > 100, "paused {paused} steps");
-    assert!(
-        s.used.repeated - before.repeated > 100,
-        "{:?}",
-        s.used.repeated - before.repeated
-    );
+    assert!(repeated > 100, "{repeated} steps repeated");
 }
 
 /// The station's memo is tied to the points' working memory of the same step: the points' part
@@ -769,22 +722,22 @@ fn a_working_memory_put_together_from_different_steps_is_served_right() {
     let mut s = Site::new(Config::new(raw).expect("valid"));
     s.set_point(40_000);
     s.until(20_000);
-    let old_points = (s.m.work.clone(), s.m.nwork.clone());
-    let old_station = s.m.swork;
+    let old_points = (s.m.work.clone(), s.m.node_work.clone());
+    let old_station = s.m.station_work;
     s.set_point(30_000);
     let t = s.now + 20_000;
     s.until(t);
     let before = s.used.repeated;
     // The points' memory of the 40 A step, the station's of now.
-    (s.m.work, s.m.nwork) = old_points.clone();
+    (s.m.work, s.m.node_work) = old_points.clone();
     let t = s.now + 5_000;
     s.until(t);
     // The station's memory of the 40 A step, the points' of now; then both of then.
-    s.m.swork = old_station;
+    s.m.station_work = old_station;
     let t = s.now + 5_000;
     s.until(t);
-    (s.m.work, s.m.nwork) = old_points;
-    s.m.swork = old_station;
+    (s.m.work, s.m.node_work) = old_points;
+    s.m.station_work = old_station;
     let t = s.now + 5_000;
     s.until(t);
     assert_eq!(s.out(0).allocation_ma + s.out(1).allocation_ma, 30_000);
@@ -951,7 +904,7 @@ fn lb13_a_station_state_with_another_last_rotation_is_served_right() {
             d.now = a.now;
             c.step_with(|_| {});
             d.step_with(|_| {});
-            differed += usize::from(c.m.out != d.m.out);
+            differed += usize::from(c.m.outputs != d.m.outputs);
         }
         a.step_with(|_| {});
         b.step_with(|_| {});
@@ -1051,7 +1004,7 @@ fn in2_a_tripped_station_keeps_its_memo_and_settles_after_it() {
                     }
                 }
             });
-            assert_eq!(s.m.so.errors, loadpilot_core::StationErrors::EMPTY);
+            assert_eq!(s.m.station_out.errors, loadpilot_core::StationErrors::EMPTY);
         }
         let t = s.now + 10_000;
         s.until(t);
@@ -1060,6 +1013,6 @@ fn in2_a_tripped_station_keeps_its_memo_and_settles_after_it() {
             "round {round}: {:?}",
             s.out(0)
         );
-        assert_eq!(s.m.so.errors, loadpilot_core::StationErrors::EMPTY);
+        assert_eq!(s.m.station_out.errors, loadpilot_core::StationErrors::EMPTY);
     }
 }

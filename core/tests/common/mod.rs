@@ -556,10 +556,13 @@ impl<const P: usize, const N: usize> Scenario<P, N> {
 }
 
 /// Caller-owned memory for the slice API (`loadpilot_core::step`), one `Vec` per slice, for the
-/// tests that vary the slices themselves (their lengths, the site-meter memory).
+/// tests that vary the slices themselves (their lengths, the site-meter memory, the working
+/// memory).
+#[derive(Clone, Debug)]
 pub struct Slices {
     pub station: loadpilot_core::StationState,
     pub points: Vec<loadpilot_core::PointState>,
+    pub station_inputs: loadpilot_core::StationInputs,
     pub inputs: Vec<PointInputs>,
     pub outputs: Vec<PointOutput>,
     pub nodes: Vec<loadpilot_core::NodeState>,
@@ -580,6 +583,7 @@ impl Slices {
         Slices {
             station: loadpilot_core::StationState::new(),
             points: vec![PointState::new(); points],
+            station_inputs: loadpilot_core::StationInputs::default(),
             inputs: vec![PointInputs::default(); points],
             outputs: vec![PointOutput::default(); points],
             nodes: vec![NodeState::new(); nodes],
@@ -599,7 +603,7 @@ impl Slices {
         cfg: &loadpilot_core::ConfigView<'_>,
         now_ms: u64,
     ) -> Result<(), loadpilot_core::StepError> {
-        use loadpilot_core::{Inputs, Outputs, SiteState, State, StationInputs, Work};
+        use loadpilot_core::{Inputs, Outputs, SiteState, State, Work};
         loadpilot_core::step(
             cfg,
             State {
@@ -617,7 +621,7 @@ impl Slices {
                 },
             },
             &Inputs {
-                station: StationInputs::default(),
+                station: self.station_inputs,
                 points: &self.inputs,
                 nodes: &self.node_inputs,
             },

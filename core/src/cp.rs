@@ -195,8 +195,7 @@ pub(crate) fn front_end(
 ) -> VehicleState {
     let t = &g.timers;
     let now = st.now;
-    // (While core drives State F the window has not started: `f_at` is stamped when it ends.)
-    if p.has(bits::SETTLE) && !p.has(bits::F_DRIVEN) && st.passed(p.f_at, t.wakeup_settle_ms) {
+    if p.settling() && st.passed(p.f_at, t.wakeup_settle_ms) {
         p.put(bits::SETTLE, false);
     }
     if p.has(bits::WAKE | bits::F_DRIVEN) {

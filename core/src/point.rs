@@ -638,11 +638,7 @@ fn prep_timers(g: &General, p: &PointState, pi: &PointInputs) -> u64 {
     } else {
         t.debounce_charge_ms
     };
-    run(
-        p.has(bits::SETTLE) && !p.has(bits::F_DRIVEN),
-        p.f_at,
-        t.wakeup_settle_ms,
-    );
+    run(p.settling(), p.f_at, t.wakeup_settle_ms);
     run(p.cand != p.vehicle, p.cand_since, debounce);
     run(
         p.has(bits::DIODE_PENDING),

@@ -520,6 +520,12 @@ impl PointState {
         self.bits & b != 0
     }
 
+    /// The settling window after State F (SU-2) runs: it is set and core no longer drives State
+    /// F (`f_at`, where it starts, is stamped when State F ends).
+    pub(crate) fn settling(&self) -> bool {
+        self.bits & (bits::SETTLE | bits::F_DRIVEN) == bits::SETTLE
+    }
+
     pub(crate) fn put(&mut self, b: u64, on: bool) {
         if on {
             self.bits |= b;

@@ -171,9 +171,12 @@ pub(crate) fn finish_point(
             && (pwm || (p.has(bits::GRACEFUL) && !st.passed(p.pwm_off_at, g.timers.grace_ms)))
     } else {
         // SU-1 / PS-4: closes only once C has been seen with PWM on for the debounce time towards
-        // C, also for an EV found in C at start-up or after a pause.
+        // C, also for an EV found in C at start-up or after a pause, and only while the pilot
+        // still reads C (or D): not onto a level that leaves C, whose debounce towards the safer
+        // state has not run yet.
         let seen = st.at(p.c_since).max(st.at(p.pwm_since));
         charge_state
+            && p.has(bits::RAW_CHARGE)
             && pwm
             && !wake
             && !fault

@@ -1394,6 +1394,30 @@ fn su1_ev_in_c_at_start_up_pwm_first_then_the_contactor() {
     }
 }
 
+/// Proves SU-1 and PS-4: the contactor closes only while the pilot still reads C. An EV that
+/// leaves C in the sample before the closing debounce would end is not switched on during the
+/// safer-state debounce of its new reading (B is believed 20 ms later).
+#[test]
+fn su1_ps4_the_contactor_does_not_close_onto_a_pilot_that_left_c() {
+    let mut r = Rig::new(one(P32));
+    r.pp(0, Some(220)).level(0, C_MV);
+    let t_pwm = r.until(1_000, |r| r.pwm(0));
+    r.at(t_pwm + 80);
+    assert!(!r.closed(0));
+    // Read from the step at t_pwm + 90 on: the step at t_pwm + 100 ends the debounce towards C.
+    r.level(0, B_MV);
+    for _ in 0..5 {
+        r.step();
+        assert!(!r.closed(0), "closed at {} ms on a B reading", r.now);
+    }
+    assert_eq!(r.state(0), VehicleState::B, "at {} ms", r.now);
+    // Leaving C stopped the point (PS-4): it waits for its minimum pause (LB-6) from then.
+    r.level(0, C_MV);
+    r.after(1_000);
+    assert!(!r.closed(0), "closed at {} ms", r.now);
+    assert_eq!(r.po(0).reason, AllocReason::MinimumPause);
+}
+
 /// Proves SU-1: after a power return points start their PWM staggered (2 s per point); the
 /// stagger delays the offer, not the closing once C is seen with PWM.
 #[test]

@@ -205,13 +205,14 @@ pub(crate) fn finish_point(
     let was_f = p.has(bits::F_DRIVEN);
     p.put(bits::F_DRIVEN, pilot == PilotOutput::StateF);
     if pilot == PilotOutput::StateF {
-        // Core drives −12 V: the pilot reads it back until the settling window after the last
-        // step that drives it (SU-2), which is stamped once it is known to be the last: a
-        // tripped station's state stays as it is from step to step.
+        // Core drives −12 V: the pilot reads it back until the settling window after core
+        // stops driving it (SU-2), which is stamped when it stops: a tripped station's state
+        // stays as it is from step to step.
         p.put(bits::SETTLE, true);
     } else if was_f {
-        // (Not before the stamp of a wake-up's end, which starts the window itself.)
-        p.f_at = Stamp(p.f_at.0.max(cx.prev.0));
+        // The caller drove State F until this step's outputs: the window starts now, however
+        // long ago the last step was.
+        p.f_at = now;
     }
     let (offer, duty) = if pilot == PilotOutput::Pwm {
         (offer, duty)

@@ -212,7 +212,14 @@ pub const NO_NODE: u16 = u16::MAX;
 pub struct StationOutput {
     /// Station error bits (SPEC §5.4).
     pub errors: StationErrors,
-    /// Call the step again no later than this (ms), or sooner when an input changes.
+    /// Call the step again no later than this (ms), or sooner when an input changes. It is the
+    /// earliest time at which a timer of core can change an output (the pilot's debounces,
+    /// State F's settling window, the sessions' timeouts, the rise interval, the minimum pause
+    /// and run, set points, ...), 1 ms ahead after a step that changed what the next one reads
+    /// first, at most one sample period ahead while a contactor is closed, a debounce runs or a
+    /// transfer waits, and at most `max_gap_ms` ahead. A caller that steps exactly then and at
+    /// every input change sees what one stepping every millisecond sees (the energy register
+    /// aside, which counts each step's measured current over the gap since the last step).
     pub next_deadline_ms: u64,
 }
 

@@ -8,7 +8,9 @@ use crate::config::{
 use crate::cp::{CableStatus, front_end, note_charge_state};
 use crate::io::{NO_NODE, PointInputs};
 use crate::session::{self, OutletStatus, SessionView};
-use crate::state::{NO_CAND, PointState, PointWork, Prepared, Run, StationState, THREE, bits};
+use crate::state::{
+    Front, NO_CAND, PointState, PointWork, Prepared, Run, StationState, THREE, bits,
+};
 use crate::step::{Conditions, Ctx, fresh};
 use crate::types::{AllocReason, Commands, PhaseCount, SocketType, VehicleState};
 
@@ -395,6 +397,7 @@ pub(crate) fn prepare(
     }
     let mut left = false;
     let lost = prepare_point(cx, cond, pc, p, w, pi, &mut left);
+    w.front = Front::of(p);
     let out = Prepared::of(w);
     let q = &mut w.quiet;
     q.used = false;

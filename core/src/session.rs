@@ -261,16 +261,24 @@ pub(crate) fn run(g: &General, st: &StationState, p: &mut PointState, v: &Sessio
     }
     if p.status == OutletStatus::ChargeLoopStarted {
         // The loop below would stop after this one phase whatever it does.
-        return charge_loop(st, p, v);
+        let before = p.bits & !bits::SESS_MORE;
+        let immediate = charge_loop(st, p, v);
+        let more =
+            p.status != OutletStatus::ChargeLoopStarted || p.bits & !bits::SESS_MORE != before;
+        p.put(bits::SESS_MORE, more);
+        return immediate;
     }
     // Phases that complete at once run on in the same step (a plug-in under free access reaches
     // the charge loop in one step); the bound covers the longest chain of the machine.
     let mut immediate = false;
+    // Whether the machine stopped while still moving: it may move on in the next step with the
+    // same inputs (`deadline`).
+    let mut more = false;
     for _ in 0..6 {
-        let before = (p.status, p.bits);
+        let before = (p.status, p.bits & !bits::SESS_MORE);
         immediate |= run_once(g, st, p, v);
-        let moved = (p.status, p.bits) != before;
-        if !moved || p.status == OutletStatus::ChargeLoopStarted || immediate {
+        more = (p.status, p.bits & !bits::SESS_MORE) != before;
+        if !more || p.status == OutletStatus::ChargeLoopStarted || immediate {
             break;
         }
         if matches!(
@@ -281,7 +289,50 @@ pub(crate) fn run(g: &General, st: &StationState, p: &mut PointState, v: &Sessio
             break;
         }
     }
+    p.put(bits::SESS_MORE, more);
     immediate
+}
+
+/// The earliest time after which the session machine of this point may move on with its inputs
+/// as they are (ms; `u64::MAX` if it waits for an input): the next step where it stopped while
+/// still moving, else the end of the phase timer it waits on (the authorisation timeout, or the
+/// shutter, plug, lock, EV or unplug wait of the plug and unplug procedures, SPEC §2.1, CAB-1).
+/// The timer of the sub-step the procedure is in, or an earlier one's where the procedure may
+/// still wait on it: a step at a timer's end that changes nothing costs a step, one missed would
+/// leave the session waiting past its time.
+pub(crate) fn deadline(g: &General, st: &StationState, p: &PointState, now_ms: u64) -> u64 {
+    if p.has(bits::SESS_MORE) {
+        return now_ms.saturating_add(1);
+    }
+    let sc = &g.session;
+    let ms = match p.status {
+        OutletStatus::ChargeAuthorisationStarted => g.timers.auth_timeout_ms,
+        OutletStatus::PlugProcedureStarted | OutletStatus::PlugProcedureDone => {
+            if !p.has(bits::SESS_SHUTTER_DONE) {
+                sc.shutter_ms
+            } else if !p.has(bits::SESS_PLUG_DONE) {
+                sc.plug_wait_ms
+            } else if !p.has(bits::SESS_LOCK_DONE) {
+                sc.lock_ms
+            } else {
+                sc.ev_wait_ms
+            }
+        }
+        OutletStatus::UnplugProcedureStarted => {
+            if p.has(bits::SESS_HELD) {
+                // No timeout runs until the hold is gone (an input, or the contactor's opening).
+                return u64::MAX;
+            } else if !p.has(bits::SESS_UNLOCKED) {
+                sc.lock_ms
+            } else if !p.has(bits::SESS_REMOVED) {
+                sc.unplug_wait_ms
+            } else {
+                sc.shutter_ms
+            }
+        }
+        _ => return u64::MAX,
+    };
+    st.at(p.sess_since).saturating_add(u64::from(ms))
 }
 
 fn run_once(g: &General, st: &StationState, p: &mut PointState, v: &SessionView) -> bool {
@@ -440,7 +491,10 @@ fn end(st: &StationState, p: &mut PointState, err: Option<LastError>) {
         OutletStatus::UnplugProcedureStarted
     };
     to(st, p, next);
-    p.put(bits::SESS_UNLOCKED | bits::SESS_REMOVED, false);
+    p.put(
+        bits::SESS_UNLOCKED | bits::SESS_REMOVED | bits::SESS_HELD,
+        false,
+    );
     // An error that ends the session is what the point shows; the cable-left notice (CAB-1) is
     // for an EV that leaves, not for one that never came.
     p.put(bits::SESS_NOTIFIED, err.is_some());
@@ -549,8 +603,14 @@ fn unplug_procedure(g: &General, st: &StationState, p: &mut PointState, v: &Sess
     // CAB-1: the lock is released, except while a welded contactor holds it; and never under
     // load: the unlock (and its timeout) starts once the contactor is open.
     if p.has(bits::WELDED) || p.has(bits::CONTACTOR) {
-        p.sess_since = st.now;
+        p.put(bits::SESS_HELD, true);
         return;
+    }
+    if p.has(bits::SESS_HELD) {
+        // The unlock's timeout runs from the step that finds the hold gone (the reset, the
+        // contactor's opening), however long ago the last step was.
+        p.put(bits::SESS_HELD, false);
+        p.sess_since = st.now;
     }
     if !p.has(bits::SESS_UNLOCKED) {
         if !sc.lock || v.lock_closed != Some(true) {

@@ -1038,7 +1038,6 @@ mod tests {
                 tree: self.tree,
                 advanced: true,
                 energy_dt: 0,
-                prev: self.st.now,
             }
         }
     }

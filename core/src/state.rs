@@ -136,6 +136,8 @@ pub(crate) mod bits {
     pub const SESS_NOTIFIED: u64 = 1 << 30; // KO_PlugStillDetected already raised (CAB-1)
     pub const SESS_REPLUG: u64 = 1 << 31; // a session ended: free access waits for a new plug-in
     pub const F_DRIVEN: u64 = 1 << 32; // core drove State F in the last step
+    pub const SESS_MORE: u64 = 1 << 33; // the session machine stopped while still moving
+    pub const SESS_HELD: u64 = 1 << 34; // unplug procedure: held by the contactor or a weld
 }
 
 /// Phase mode of a three-phase point (LB-12): 3 = three-phase, 0..=2 = single-phase on that
@@ -175,6 +177,8 @@ pub struct PointWork {
     pub(crate) reason: AllocReason,
     pub(crate) node: u16,
     pub(crate) order: u64, // a slot of the start order (shed.rs), not about this point
+    /// What the point's state was after its preparation (`step::point_deadline`).
+    pub(crate) front: Front,
     pub(crate) memo: FillMemo,
     pub(crate) quiet: QuietMemo,
 }
@@ -204,6 +208,10 @@ pub(crate) struct QuietMemo {
     /// The stamps until which each part holds (see `point::prep_until`, `drive::fin_until`).
     pub(crate) until: u64,
     pub(crate) fin_until: u64,
+    /// The point's deadline (`step::point_deadline`) with the memo of its outputs: the same in
+    /// every step whose outputs come from it, until it is reached.
+    pub(crate) deadline: u64,
+    pub(crate) deadline_sample: bool,
     pub(crate) out: Prepared,
     pub(crate) mid: Mid,
     pub(crate) fingerprint: u64,
@@ -214,6 +222,33 @@ pub(crate) struct QuietMemo {
     pub(crate) sensed: crate::point::Sensed,
     pub(crate) state: PointState,
     pub(crate) output: crate::io::PointOutput,
+}
+
+/// The part of a point's state that the passes and the outputs write and a step's preparation
+/// reads (the running state, allocation and offer, which the idle, over-current, diode and weld
+/// checks read, and the bits): where a step changed it after the preparation, the next step's
+/// preparation sees something new though no input changed, so it is due at once
+/// (`step::point_deadline`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Front {
+    pub(crate) bits: u64,
+    pub(crate) alloc_ma: u32,
+    pub(crate) offer_ma: u32,
+    pub(crate) offer_high_ma: u32,
+    pub(crate) run: Run,
+}
+
+impl Front {
+    #[inline(always)]
+    pub(crate) fn of(p: &PointState) -> Self {
+        Front {
+            bits: p.bits,
+            alloc_ma: p.alloc_ma,
+            offer_ma: p.offer_ma,
+            offer_high_ma: p.offer_high_ma,
+            run: p.run,
+        }
+    }
 }
 
 /// What the step's passes between a point's preparation and its outputs decide for it, as the
@@ -377,6 +412,13 @@ impl PointWork {
             reason: AllocReason::NoVehicle,
             node: 0,
             order: 0,
+            front: Front {
+                bits: 0,
+                alloc_ma: 0,
+                offer_ma: 0,
+                offer_high_ma: 0,
+                run: Run::Idle,
+            },
             memo: FillMemo::new(),
             quiet: QuietMemo {
                 prep: false,
@@ -388,6 +430,8 @@ impl PointWork {
                 lost: false,
                 until: 0,
                 fin_until: 0,
+                deadline: 0,
+                deadline_sample: false,
                 out: Prepared {
                     ceil: 0,
                     min: 0,

@@ -15,8 +15,15 @@
 //! - Protection devices (IN-2) and latched pilot faults show State F; other stops show +12 V.
 //! - The contactor closes only after the vehicle has been in C (or D outdoors) with PWM on for
 //!   the debounce time towards C (SU-1, PS-4), in every case, not only at start-up.
-//! - `next_deadline_ms` is at most one sample period ahead while a contactor is closed or a
-//!   transfer waits, at most `max_gap_ms` ahead otherwise; call sooner when an input changes.
+//! - `next_deadline_ms` is the earliest end of a timer that can change an output, every timer
+//!   included (also the sessions' timeouts and State F's settling window), at most one sample
+//!   period ahead while a contactor is closed, a pilot debounce runs or a transfer waits, and at
+//!   most `max_gap_ms` ahead; call sooner when an input changes. A timer that has run out asks
+//!   for nothing (this step acted on it); a step that changed what the next step's preparation
+//!   reads first (the running state, offer, contactor, a session that moves on) asks for the next
+//!   millisecond. So a caller that steps only at the deadline and at input changes sees what one
+//!   stepping every millisecond sees (`tests/deadlines.rs`), but for the energy register: MT-1
+//!   counts a step's measured current over the gap since the last step.
 
 use crate::balance::{add_on_constraints, fill, for_each_ancestor, phases};
 use crate::config::{
@@ -30,8 +37,8 @@ use crate::point::prepare;
 use crate::shed::{select, start_hold};
 use crate::site::site_headroom;
 use crate::state::{
-    NO_CAND, NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run, StationState,
-    StationWork, bits,
+    Front, NO_CAND, NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run,
+    StationState, StationWork, bits,
 };
 use crate::tree::{add_own, sum_up};
 use crate::types::{AllocReason, PointFlags, StationErrors};
@@ -178,8 +185,6 @@ pub(crate) struct Ctx<'a> {
     /// The time the metering counts for this step (ms): the gap since the last step, at most
     /// `max_gap_ms`.
     pub energy_dt: u64,
-    /// The time of the last step (as a stamp of this step's epoch).
-    pub prev: crate::state::Stamp,
 }
 
 /// Runs one step over slices. Refuses (changing nothing) when a slice does not have one entry
@@ -258,8 +263,6 @@ pub fn step(
         nodes.iter_mut().for_each(|n| n.shift(shift));
         site.nodes.iter_mut().for_each(|n| n.shift(shift));
     }
-    // The time of the last step (of this one in the first).
-    let prev = st.stamp(st.max_now_ms);
     st.max_now_ms = now_ms;
     st.now = st.stamp(now_ms);
     // The parts below read the clock state as of now; only the rotation stamp moves (LB-13).
@@ -275,7 +278,6 @@ pub fn step(
         tree,
         advanced: dt > 0,
         energy_dt: dt.min(u64::from(g.timers.max_gap_ms)),
-        prev,
     };
     let t = &g.timers;
     if dt > u64::from(t.max_gap_ms) {
@@ -465,7 +467,7 @@ pub fn step(
             errors |= StationErrors::EV_OVERCURRENT;
         }
         if !repeat {
-            let (d, s) = point_deadline(&cx, p, w, i);
+            let (d, s) = memo_deadline(&cx, p, w, i);
             timers = timers.min(d);
             sample |= s;
         }
@@ -760,36 +762,69 @@ fn all_point_deadlines(cx: &Ctx<'_>, points: &[PointState], work: &mut [PointWor
         if w.quiet.fin_used {
             w.quiet.mid.restore(w);
         }
-        let (d, s) = point_deadline(cx, p, w, i);
+        let (d, s) = memo_deadline(cx, p, w, i);
         timers = timers.min(d);
         sample |= s;
     }
     (timers, sample)
 }
 
-/// The earliest time a timer of this point can change its outputs: the earliest time at which
-/// one of its timers runs out (ms, `u64::MAX` if none), and whether it is to be stepped again
-/// within a sample period (its contactor closed, a rise held by the LB-9 count, a pilot debounce
-/// running).
+/// `point_deadline`, from the memo of the point's outputs where they came from it and its
+/// deadline has not come (the state, the decisions and the timers it reads are the memo's; a
+/// timer that ran out since would have been the earliest), and kept with a memo just made.
+#[inline(always)]
+fn memo_deadline(cx: &Ctx<'_>, p: &PointState, w: &mut PointWork, i: usize) -> (u64, bool) {
+    let q = &w.quiet;
+    if q.fin_used && q.deadline > cx.now_ms {
+        return (q.deadline, q.deadline_sample);
+    }
+    let (d, s) = point_deadline(cx, p, w, i);
+    let q = &mut w.quiet;
+    if q.fin {
+        q.deadline = d;
+        q.deadline_sample = s;
+    }
+    (d, s)
+}
+
+/// The earliest time a timer of this point can change its outputs: the earliest time after
+/// `now_ms` at which one of its timers runs out (ms, `u64::MAX` if none), and whether it is to be
+/// stepped again within a sample period (its contactor closed, a rise held by the LB-9 count, a
+/// pilot debounce running).
+///
+/// A timer that has run out bounds nothing: this step read it as run out (every timer is read
+/// as `passed`, true from its end on) and did what its end does; what it still waits for is an
+/// input or another timer (a point in C waiting for current after its closing debounce, a
+/// resumed session whose EV charges past the wake-up time, a latched weld whose current still
+/// flows). Counting it would ask for a step 1 ms later, in every step, for as long as it lasts.
 #[inline(always)]
 fn point_deadline(cx: &Ctx<'_>, p: &PointState, w: &PointWork, i: usize) -> (u64, bool) {
     let Ctx { g, st, now_ms, .. } = *cx;
     let t = &g.timers;
     let mut d = u64::MAX;
+    let mut ends = |end: u64| {
+        if end > now_ms {
+            d = d.min(end);
+        }
+    };
     let after = |s, ms: u32| st.at(s).saturating_add(u64::from(ms));
     let mut sample = p.has(bits::CONTACTOR) || w.reason == AllocReason::Transfer;
     if w.wants
         && p.alloc_ma == 0
         && let Some((_, until)) = start_hold(cx, p, i)
     {
-        d = d.min(until);
+        ends(until);
     }
     if w.reason == AllocReason::RateLimit {
-        d = d.min(after(p.last_rise, t.rise_interval_ms));
+        ends(after(p.last_rise, t.rise_interval_ms));
     }
-    if p.has(bits::RAW_CHARGE) && !p.has(bits::CONTACTOR) {
-        let seen = st.at(p.c_since).max(st.at(p.pwm_since));
-        d = d.min(seen.saturating_add(u64::from(t.debounce_charge_ms)));
+    if !p.has(bits::CONTACTOR) {
+        if p.has(bits::RAW_CHARGE) {
+            let seen = st.at(p.c_since).max(st.at(p.pwm_since));
+            ends(seen.saturating_add(u64::from(t.debounce_charge_ms)));
+        }
+        // CT-1: feedback that still reads closed after the release time is a weld.
+        ends(after(p.opened_at, t.contactor_release_ms));
     }
     // The timers below run only under one of these bits: most points have none.
     const TIMED: u64 = bits::BELOW_IDLE
@@ -801,41 +836,62 @@ fn point_deadline(cx: &Ctx<'_>, p: &PointState, w: &PointWork, i: usize) -> (u64
         | bits::DIODE_PENDING;
     if p.bits & TIMED != 0 {
         if p.has(bits::BELOW_IDLE) && !p.has(bits::IDLE) {
-            d = d.min(after(p.idle_since, t.idle_ms));
+            ends(after(p.idle_since, t.idle_ms));
         }
         if p.has(bits::OVER) {
-            d = d.min(after(p.over_since, t.ev_response_ms));
+            ends(after(p.over_since, t.ev_response_ms));
         }
         if p.has(bits::GRACEFUL) {
-            d = d.min(after(p.pwm_off_at, t.grace_ms));
+            ends(after(p.pwm_off_at, t.grace_ms));
         }
         if p.has(bits::WAKE) {
-            d = d.min(after(p.wake_at, t.wakeup_f_ms));
+            ends(after(p.wake_at, t.wakeup_f_ms));
         }
         if p.has(bits::PWM_WAS) && p.has(bits::RESUMED) && !p.has(bits::WOKEN) {
-            d = d.min(after(p.pwm_since, t.wakeup_after_ms));
+            ends(after(p.pwm_since, t.wakeup_after_ms));
         }
         if p.has(bits::WELD_PENDING) {
-            d = d.min(after(p.weld_since, g.protection.welded_ms));
+            ends(after(p.weld_since, g.protection.welded_ms));
         }
         if p.has(bits::DIODE_PENDING) {
-            d = d.min(after(p.diode_since, t.debounce_safer_ms));
+            ends(after(p.diode_since, t.debounce_safer_ms));
         }
     }
-    if p.phase_cand != NO_CAND {
-        d = d.min(after(p.phase_since, t.phase_detection_ms));
+    if p.settling() {
+        // PS-7, SU-2: −12 V is believed again once the settling window after State F ends.
+        ends(after(p.f_at, t.wakeup_settle_ms));
     }
-    // A pilot debounce runs (PS-1): at most one sample period ahead.
-    sample |= p.cand != p.vehicle;
+    if p.phase_cand != NO_CAND {
+        ends(after(p.phase_since, t.phase_detection_ms));
+    }
+    if p.cand != p.vehicle {
+        // A pilot debounce runs (PS-1): at most one sample period ahead, and at its end.
+        sample = true;
+        let debounce = if crate::cp::is_safer(p.cand) {
+            t.debounce_safer_ms
+        } else {
+            t.debounce_charge_ms
+        };
+        ends(after(p.cand_since, debounce));
+    }
     if p.offer_high_ma > p.offer_ma {
-        d = d.min(after(p.offer_high_at, t.ev_response_ms));
+        ends(after(p.offer_high_at, t.ev_response_ms));
     }
     if p.run == Run::Running {
         // The minimum run time changes the shedding order.
-        let end = after(p.since, t.min_run_ms);
-        if end > now_ms {
-            d = d.min(end);
-        }
+        ends(after(p.since, t.min_run_ms));
+    }
+    ends(crate::session::deadline(g, st, p, now_ms));
+    // (A preparation from the memo left the memo's state as it was: `prepare`.)
+    let front = if w.quiet.used {
+        Front::of(&w.quiet.state)
+    } else {
+        w.front
+    };
+    if Front::of(p) != front {
+        // The passes or the outputs changed what the next preparation reads: it is due now (the
+        // idle, over-current, diode and weld checks start from the step that first sees it).
+        ends(now_ms.saturating_add(1));
     }
     (d, sample)
 }

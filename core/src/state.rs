@@ -463,44 +463,48 @@ impl PointWork {
 }
 
 /// State of one charge point.
+///
+/// (`repr(C)`, in this order, so that `point::same_state`, which compares the memo's state with
+/// a step's in every step, compares the contiguous runs of plain integers below as blocks.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(C)]
 pub struct PointState {
+    pub(crate) bits: u64,
+    pub(crate) energy: Energy,
+    /// The external meter's last reading (mWh, MT-2).
+    pub(crate) meter_last: u64,
     pub(crate) alloc_ma: u32,
     pub(crate) offer_ma: u32,
     pub(crate) offer_high_ma: u32,
-    pub(crate) energy: Energy,
+    /// Session (SPEC §5): the badge handle (0: default id tag), when the current phase started,
+    /// status and last error.
+    pub(crate) session_id: u32,
+    pub(crate) sess_since: Stamp,
     pub(crate) since: Stamp,
     pub(crate) last_rise: Stamp,
     pub(crate) idle_since: Stamp,
     pub(crate) phase_since: Stamp,
     pub(crate) over_since: Stamp,
-    pub(crate) offer_high_at: Stamp,
     pub(crate) pwm_off_at: Stamp,
     pub(crate) c_since: Stamp,
     pub(crate) pwm_since: Stamp,
     pub(crate) cand_since: Stamp,
     pub(crate) diode_since: Stamp,
     pub(crate) wake_at: Stamp,
-    /// The last step in which core drove State F (PS-7 wake-up, IN-2, CT-1): readings of −12 V
-    /// until the settling window after it are expected, not faults (SU-2).
+    /// Where the settling window after core drove State F starts (PS-7 wake-up, IN-2, CT-1):
+    /// readings of −12 V until it ends are expected, not faults (SU-2).
     pub(crate) f_at: Stamp,
     pub(crate) opened_at: Stamp,
     pub(crate) weld_since: Stamp,
-    /// The external meter's last reading (mWh, MT-2).
-    pub(crate) meter_last: u64,
+    pub(crate) offer_high_at: Stamp,
     /// The pilot state being debounced (PS-1).
     pub(crate) cand: VehicleState,
-    /// Session (SPEC §5): status, last error, the badge handle (0: default id tag), and when the
-    /// current phase started.
+    pub(crate) vehicle: VehicleState,
     pub(crate) status: OutletStatus,
     pub(crate) last_error: LastError,
-    pub(crate) session_id: u32,
-    pub(crate) sess_since: Stamp,
     pub(crate) run: Run,
-    pub(crate) bits: u64,
     pub(crate) phase_mode: u8,
     pub(crate) phase_cand: u8,
-    pub(crate) vehicle: VehicleState,
 }
 
 impl PointState {

@@ -13,7 +13,9 @@
 //! interval, the minimum pause and run, the grace, the wake-up, the weld check, set points.
 //!
 //! The world each caller drives: per point a scripted vehicle (pilot levels with or without the
-//! EV's diode, cable, EV limit, temperature, authorisation, VIP, remote commands and resets), an
+//! EV's diode, cable, EV limit, temperature, authorisation, VIP, badges checked at the station or
+//! remotely, remote commands and decisions, resets), the station's input 1 and the supply's
+//! external set point; a rotation, where configured, gets runs of 150 s; an
 //! EV that draws what it is signalled (at most its maximum, sometimes more) on one or three
 //! phases while the contactor is closed, optional contactor, lock and shutter feedback that
 //! follow the commands, and a contactor that may weld. The physical answers follow the outputs a
@@ -24,9 +26,9 @@ mod common;
 
 use common::Slices;
 use loadpilot_core::{
-    Config, CpReading, Input1Function, NodeConfig, NodeInputs, NodeKind, Phase, PilotOutput,
-    PointConfig, PointInputs, PointOutput, ProductFamily, RawConfig, Remote, SetPoint, Timers,
-    VehicleState,
+    AuthLocation, AuthStrategy, Badge, BadgeKind, Config, CpReading, Input1Function, NodeConfig,
+    NodeInputs, NodeKind, Phase, PilotOutput, PointConfig, PointInputs, PointOutput, ProductFamily,
+    RawConfig, Remote, SetPoint, Timers, VehicleState,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, FileFailurePersistence, TestRunner};
@@ -48,8 +50,9 @@ enum Act {
     Vip(usize, bool),
     /// The contactor welds: current and feedback stay when it is commanded open (CT-1).
     Weld(usize, bool),
-    /// Given in the step at the change's time only.
+    /// Given in the step at the change's time only (as are badges).
     Remote(usize, Remote),
+    Badge(usize, BadgeKind),
     Reset(usize),
     In1(bool),
     /// The supply's external set point, received now (EX-1); `None`: no longer sent.
@@ -74,6 +77,8 @@ struct PointSpec {
 #[derive(Clone, Debug)]
 struct Case {
     family: u8,
+    /// Where badges are checked (`AuthLocation`, 0..4).
+    auth: u8,
     in1: u8,
     external: bool,
     session_lock: bool,
@@ -171,7 +176,12 @@ fn act(points: usize) -> impl Strategy<Value = Act> {
         VehicleState::F,
         VehicleState::Unknown,
     ]);
-    let remote = prop::sample::select(vec![Remote::Start, Remote::Stop, Remote::Accept]);
+    let remote = prop::sample::select(vec![
+        Remote::Start,
+        Remote::Stop,
+        Remote::Accept,
+        Remote::Reject,
+    ]);
     prop_oneof![
         8 => (p.clone(), vehicle).prop_map(|(k, v)| Act::Vehicle(k, v)),
         1 => (p.clone(), prop::bool::weighted(0.7)).prop_map(|(k, d)| Act::Diode(k, d)),
@@ -185,6 +195,13 @@ fn act(points: usize) -> impl Strategy<Value = Act> {
         1 => (p.clone(), any::<bool>()).prop_map(|(k, v)| Act::Vip(k, v)),
         1 => (p.clone(), prop::bool::weighted(0.2)).prop_map(|(k, w)| Act::Weld(k, w)),
         1 => (p.clone(), remote).prop_map(|(k, r)| Act::Remote(k, r)),
+        1 => (p.clone(), prop::sample::select(vec![
+            BadgeKind::User,
+            BadgeKind::Vip,
+            BadgeKind::Admin,
+            BadgeKind::Unknown,
+        ]))
+        .prop_map(|(k, b)| Act::Badge(k, b)),
         1 => p.prop_map(Act::Reset),
         1 => any::<bool>().prop_map(Act::In1),
         2 => prop::option::of(0u32..=100_000).prop_map(Act::Supply),
@@ -195,7 +212,14 @@ fn case() -> impl Strategy<Value = Case> {
     (1usize..=4)
         .prop_flat_map(|n| {
             (
-                (0u8..3, 0u8..3, any::<bool>(), any::<bool>(), any::<bool>()),
+                (
+                    0u8..3,
+                    0u8..3,
+                    any::<bool>(),
+                    any::<bool>(),
+                    any::<bool>(),
+                    0u8..4,
+                ),
                 (
                     prop::option::of(60_000u32..=90_000),
                     10_000u32..=120_000,
@@ -211,14 +235,17 @@ fn case() -> impl Strategy<Value = Case> {
                 ],
                 prop::collection::vec(point_spec(), n),
                 (0u64..=5_000_000, 20_000u64..=45_000),
-                prop::collection::vec((0u64..45_000, act(n)), 4..40),
+                prop::collection::vec((0u64..150_000, act(n)), 4..40),
             )
         })
         .prop_map(|(f, l, timers, session_ms, points, time, mut script)| {
-            script.retain(|(t, _)| *t < time.1);
+            // With a rotation (1 min at least), long enough for a turn or two.
+            let duration_ms = if l.0.is_some() { 150_000 } else { time.1 };
+            script.retain(|(t, _)| *t < duration_ms);
             script.sort_by_key(|(t, _)| *t);
             Case {
                 family: f.0,
+                auth: f.5,
                 in1: f.1,
                 external: f.2,
                 session_lock: f.3,
@@ -230,7 +257,7 @@ fn case() -> impl Strategy<Value = Case> {
                 session_ms,
                 points,
                 start_ms: time.0,
-                duration_ms: time.1,
+                duration_ms,
                 script,
             }
         })
@@ -274,6 +301,13 @@ fn raw(c: &Case) -> Raw {
         _ => Input1Function::LoadShedding,
     };
     raw.inputs.load_shedding_ma = 10_000;
+    raw.session.auth_location = [
+        AuthLocation::Disabled,
+        AuthLocation::ChargingStation,
+        AuthLocation::Remote,
+        AuthLocation::Supervision,
+    ][usize::from(c.auth)];
+    raw.session.auth_strategy = AuthStrategy::RejectUnknown;
     raw.session.lock = c.session_lock;
     raw.session.shutter = c.session_shutter;
     let [shutter, lock, plug, ev, unplug] = c.session_ms;
@@ -381,7 +415,7 @@ impl World {
                         received_ms: now,
                     })
                 }
-                Act::Remote(..) | Act::Reset(_) => {
+                Act::Remote(..) | Act::Reset(_) | Act::Badge(..) => {
                     // Given in the step at the change's time only (a later step of the lazy
                     // caller is at a later time).
                     if c.start_ms + t == now {
@@ -438,6 +472,14 @@ impl World {
             match a {
                 Act::Remote(k, r) => m.inputs[k].remote = r,
                 Act::Reset(k) => m.inputs[k].reset = true,
+                Act::Badge(k, kind) => {
+                    m.inputs[k].badge = Some(Badge {
+                        id: 1 + k as u32,
+                        kind,
+                        booker: false,
+                        cached: false,
+                    })
+                }
                 _ => {}
             }
         }
@@ -533,6 +575,8 @@ struct Seen {
     lazy_steps: u64,
     eager_steps: u64,
     charging: u64,
+    /// The session statuses, last errors and reasons the outputs showed (as debug strings).
+    shown: std::collections::BTreeSet<String>,
 }
 
 fn run(c: &Case, seen: &mut Seen) -> Result<(), TestCaseError> {
@@ -616,6 +660,13 @@ fn run(c: &Case, seen: &mut Seen) -> Result<(), TestCaseError> {
             );
         }
         seen.charging += eager.m.outputs.iter().filter(|o| o.contactor).count() as u64;
+        if now == last_lazy {
+            for o in &lazy.m.outputs {
+                seen.shown.insert(format!("{:?}", o.status));
+                seen.shown.insert(format!("{:?}", o.last_error));
+                seen.shown.insert(format!("{:?}", o.reason));
+            }
+        }
     }
     Ok(())
 }
@@ -627,7 +678,7 @@ fn ps1_a_caller_stepping_at_the_deadlines_sees_what_one_stepping_every_ms_sees()
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(48);
+        .unwrap_or(128);
     let mut runner = TestRunner::new(RunnerConfig {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
@@ -645,6 +696,7 @@ fn ps1_a_caller_stepping_at_the_deadlines_sees_what_one_stepping_every_ms_sees()
             t.lazy_steps += seen.lazy_steps;
             t.eager_steps += seen.eager_steps;
             t.charging += seen.charging;
+            t.shown.extend(seen.shown);
             r
         })
         .unwrap();
@@ -657,6 +709,19 @@ fn ps1_a_caller_stepping_at_the_deadlines_sees_what_one_stepping_every_ms_sees()
         total.eager_steps
     );
     assert!(total.charging > 10_000, "{total:?}");
+    for shown in [
+        "ChargeAuthorisationStarted",
+        "PlugProcedureStarted",
+        "ChargeLoopStarted",
+        "UnplugProcedureStarted",
+        "MinimumPause",
+        "Fault",
+    ] {
+        assert!(
+            total.shown.contains(shown),
+            "{shown} never shown: {total:?}"
+        );
+    }
     eprintln!("{total:?}");
 }
 

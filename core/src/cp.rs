@@ -199,7 +199,9 @@ pub(crate) fn front_end(
         p.put(bits::SETTLE, false);
     }
     if p.has(bits::WAKE | bits::F_DRIVEN) {
-        // The line shows what core drives, not the vehicle.
+        // The line shows what core drives, not the vehicle: no reading is being debounced (one
+        // taken before core drove F, in the step that started it, is not the vehicle's either).
+        p.cand = p.vehicle;
         return p.vehicle;
     }
     let s = classify(cp.high_mv, p.vehicle);

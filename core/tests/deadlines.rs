@@ -880,3 +880,52 @@ fn cab1_ct1_the_unplug_wait_runs_from_the_reset_of_a_weld() {
         }
     }
 }
+
+/// Proves IN-2 with PS-1: a pilot that reads −12 V from the step in which the protection
+/// devices trip (before core drives State F) leaves no debounce behind while core drives F: the
+/// deadline is its timers' or `max_gap_ms` ahead during the trip, not a sample period, and the
+/// point's step comes from its memo. (The reading of that step was taken as a candidate for F, whose
+/// debounce never ended while the front end ignored the line.)
+#[test]
+fn in2_a_reading_of_f_as_the_trip_starts_leaves_no_debounce() {
+    let mut raw = RawConfig::with_defaults(
+        ProductFamily::City,
+        vec![PointConfig::three_phase(0, 32_000)],
+        vec![NodeConfig::station(None, 32_000)],
+    );
+    raw.timers.stagger_ms = 0;
+    raw.inputs.in1 = Input1Function::ProtectionDevices;
+    let cfg = Config::new(raw).expect("a valid configuration");
+    let mut m = Slices::new(1, 1);
+    m.inputs[0].authorised = true;
+    let (trip_ms, mut memo_steps) = (5_000, 0);
+    for now in (0..=10_000).step_by(10) {
+        m.station_inputs.in1_closed = now >= trip_ms;
+        let high_mv = if now >= trip_ms { -12_000 } else { 6_000 };
+        m.inputs[0].cp = Some(CpReading {
+            high_mv,
+            low_mv: -12_000,
+        });
+        let drawn = if m.outputs[0].contactor { 16_000 } else { 0 };
+        m.inputs[0].measured_ma = Some([drawn; 3]);
+        m.step(&cfg.view(), now)
+            .expect("slices have one entry per point and node");
+        let o = m.outputs[0];
+        if now < trip_ms {
+            continue;
+        }
+        assert_eq!(o.pilot, PilotOutput::StateF, "at {now} ms");
+        assert!(!o.contactor, "at {now} ms");
+        if now >= trip_ms + 100 {
+            // The highest offer before the trip expires after the EV's response time (PS-4).
+            let expiry = trip_ms + 5_000;
+            assert_eq!(
+                m.station_out.next_deadline_ms,
+                (now + 1_000).min(if now < expiry { expiry } else { u64::MAX }),
+                "at {now} ms: {o:?}"
+            );
+            memo_steps += usize::from(m.work[0].from_memo() == (true, true));
+        }
+    }
+    assert!(memo_steps > 400, "{memo_steps} steps from the memo");
+}

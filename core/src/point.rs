@@ -461,52 +461,27 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
         phase_cand,
         vehicle,
     } = a;
-    // The run of plain integers from `alloc_ma` to `weld_since` (contiguous in `PointState`,
-    // which is `repr(C)`) compares as one block.
-    let run_a = [
-        *alloc_ma,
-        *offer_ma,
-        *offer_high_ma,
-        *session_id,
-        sess_since.0,
-        since.0,
-        last_rise.0,
-        idle_since.0,
-        phase_since.0,
-        over_since.0,
-        pwm_off_at.0,
-        c_since.0,
-        pwm_since.0,
-        cand_since.0,
-        diode_since.0,
-        wake_at.0,
-        f_at.0,
-        opened_at.0,
-        weld_since.0,
-    ];
-    let run_b = [
-        b.alloc_ma,
-        b.offer_ma,
-        b.offer_high_ma,
-        b.session_id,
-        b.sess_since.0,
-        b.since.0,
-        b.last_rise.0,
-        b.idle_since.0,
-        b.phase_since.0,
-        b.over_since.0,
-        b.pwm_off_at.0,
-        b.c_since.0,
-        b.pwm_since.0,
-        b.cand_since.0,
-        b.diode_since.0,
-        b.wake_at.0,
-        b.f_at.0,
-        b.opened_at.0,
-        b.weld_since.0,
-    ];
+    // In the order of the fields (`PointState` is `repr(C)`).
     *bits == b.bits
-        && run_a == run_b
+        && *alloc_ma == b.alloc_ma
+        && *offer_ma == b.offer_ma
+        && *offer_high_ma == b.offer_high_ma
+        && *session_id == b.session_id
+        && *sess_since == b.sess_since
+        && *since == b.since
+        && *last_rise == b.last_rise
+        && *idle_since == b.idle_since
+        && *phase_since == b.phase_since
+        && *over_since == b.over_since
+        && *pwm_off_at == b.pwm_off_at
+        && *c_since == b.c_since
+        && *pwm_since == b.pwm_since
+        && *cand_since == b.cand_since
+        && *diode_since == b.diode_since
+        && *wake_at == b.wake_at
+        && *f_at == b.f_at
+        && *opened_at == b.opened_at
+        && *weld_since == b.weld_since
         && (*offer_ma >= *offer_high_ma || *offer_high_at == b.offer_high_at)
         && *cand == b.cand
         && *vehicle == b.vehicle

@@ -14,7 +14,8 @@
 //! - A start (0 → current) is not held by the rise interval; it sets it, so the next rise waits.
 //! - Protection devices (IN-2) and latched pilot faults show State F; other stops show +12 V.
 //! - The contactor closes only after the vehicle has been in C (or D outdoors) with PWM on for
-//!   the debounce time towards C (SU-1, PS-4), in every case, not only at start-up.
+//!   the debounce time towards C (SU-1, PS-4), in every case, not only at start-up, and only
+//!   while the pilot still reads C (or D).
 //! - `next_deadline_ms` is the earliest end of a timer that can change an output, every timer
 //!   included (also the sessions' timeouts and State F's settling window), at most one sample
 //!   period ahead while a contactor is closed, a pilot debounce runs or a transfer waits, and at

@@ -259,12 +259,13 @@ pub(crate) fn run(g: &General, st: &StationState, p: &mut PointState, v: &Sessio
     if p.status == OutletStatus::NotInitialized {
         p.status = OutletStatus::InitDone;
     }
+    // Where the machine stands, but for the mark of whether it stopped while still moving.
+    let at = |p: &PointState| (p.status, p.bits & !bits::SESS_MORE);
     if p.status == OutletStatus::ChargeLoopStarted {
         // The loop below would stop after this one phase whatever it does.
-        let before = p.bits & !bits::SESS_MORE;
+        let before = at(p);
         let immediate = charge_loop(st, p, v);
-        let more =
-            p.status != OutletStatus::ChargeLoopStarted || p.bits & !bits::SESS_MORE != before;
+        let more = at(p) != before;
         p.put(bits::SESS_MORE, more);
         return immediate;
     }
@@ -275,9 +276,9 @@ pub(crate) fn run(g: &General, st: &StationState, p: &mut PointState, v: &Sessio
     // same inputs (`deadline`).
     let mut more = false;
     for _ in 0..6 {
-        let before = (p.status, p.bits & !bits::SESS_MORE);
+        let before = at(p);
         immediate |= run_once(g, st, p, v);
-        more = (p.status, p.bits & !bits::SESS_MORE) != before;
+        more = at(p) != before;
         if !more || p.status == OutletStatus::ChargeLoopStarted || immediate {
             break;
         }

@@ -720,10 +720,7 @@ fn run(c: &Case, seen: &mut Seen) -> Result<(), TestCaseError> {
 /// PS-7, SU-1, SU-2, CT-1, EX-1 and the sessions' (AU-2, CAB-1) that it covers.
 #[test]
 fn ps1_a_caller_stepping_at_the_deadlines_sees_what_one_stepping_every_ms_sees() {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(128);
+    let cases = common::proptest_cases(128);
     let mut runner = TestRunner::new(RunnerConfig {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
@@ -769,33 +766,76 @@ fn ps1_a_caller_stepping_at_the_deadlines_sees_what_one_stepping_every_ms_sees()
     eprintln!("{total:?}");
 }
 
-/// One point on a station of `limit_ma`, stepped every 10 ms from 0 to `to` ms with `set`
-/// writing its inputs before each step; returns (now, deadline, outputs) of the steps from
-/// `check_from` on.
-fn deadlines_of(
+/// What one step of `one_point` showed.
+struct Shown {
+    now: u64,
+    deadline: u64,
+    out: PointOutput,
+    /// The point's preparation and outputs came from its memo.
+    from_memo: bool,
+}
+
+/// One point on a station of `limit_ma` (City defaults, no stagger, `adjust` applied), stepped
+/// every 10 ms from 0 to `to` ms with `set` writing its inputs before each step; returns what the
+/// steps from `check_from` on showed.
+fn one_point(
     limit_ma: u32,
     to: u64,
     check_from: u64,
+    adjust: impl FnOnce(&mut Raw),
     mut set: impl FnMut(u64, &mut Slices),
-) -> Vec<(u64, u64, PointOutput)> {
+) -> Vec<Shown> {
     let mut raw = RawConfig::with_defaults(
         ProductFamily::City,
         vec![PointConfig::three_phase(0, 32_000)],
         vec![NodeConfig::station(None, limit_ma)],
     );
     raw.timers.stagger_ms = 0;
+    adjust(&mut raw);
     let cfg = Config::new(raw).expect("a valid configuration");
     let mut m = Slices::new(1, 1);
-    let mut seen = Vec::new();
+    let mut shown = Vec::new();
     for now in (0..=to).step_by(10) {
         set(now, &mut m);
         m.step(&cfg.view(), now)
             .expect("slices have one entry per point and node");
         if now >= check_from {
-            seen.push((now, m.station_out.next_deadline_ms, m.outputs[0]));
+            shown.push(Shown {
+                now,
+                deadline: m.station_out.next_deadline_ms,
+                out: m.outputs[0],
+                from_memo: m.work[0].from_memo() == (true, true),
+            });
         }
     }
-    seen
+    shown
+}
+
+/// The pilot at `high_mv` (with a working diode) and `draw_ma` measured on each phase.
+fn pilot_and_draw(m: &mut Slices, high_mv: i32, draw_ma: u32) {
+    m.inputs[0].cp = Some(CpReading {
+        high_mv,
+        low_mv: -12_000,
+    });
+    m.inputs[0].measured_ma = Some([draw_ma; 3]);
+}
+
+/// An authorised EV in C that draws 16 A once the contactor has closed; a remote stop at 1 s
+/// opens the contactor, but the current flows on until `repair_ms` (CT-1: welded after 500 ms
+/// of it), where the fault is reset. `charged` tells whether the contactor ever closed.
+fn welded_ev(repair_ms: u64, charged: &mut bool) -> impl FnMut(u64, &mut Slices) + '_ {
+    move |now, m| {
+        m.inputs[0].authorised = true;
+        *charged |= m.outputs[0].contactor;
+        let flows = *charged && now < repair_ms;
+        pilot_and_draw(m, 6_000, if flows { 16_000 } else { 0 });
+        m.inputs[0].remote = if now == 1_000 {
+            Remote::Stop
+        } else {
+            Remote::None
+        };
+        m.inputs[0].reset = now == repair_ms;
+    }
 }
 
 /// Proves PS-1 (the deadline): a timer that has run out asks for no step. Before, such a timer
@@ -805,35 +845,30 @@ fn deadlines_of(
 /// current still flows, the fault latched long ago) leave the deadline at `max_gap_ms`.
 #[test]
 fn ps1_a_timer_that_has_run_out_asks_for_no_step() {
-    let c = |m: &mut Slices, draw: u32| {
-        m.inputs[0].cp = Some(CpReading {
-            high_mv: 6_000,
-            low_mv: -12_000,
-        });
-        m.inputs[0].measured_ma = Some([draw; 3]);
-    };
     // Waiting in C for current that does not come (SU-1's closing debounce ran out at once).
-    for (now, deadline, o) in deadlines_of(0, 5_000, 1_000, |_, m| c(m, 0)) {
+    for s in one_point(0, 5_000, 1_000, |_| {}, |_, m| pilot_and_draw(m, 6_000, 0)) {
+        let o = s.out;
         assert!(!o.contactor && o.status == loadpilot_core::OutletStatus::ChargeLoopStarted);
-        assert_eq!(deadline, now + 1_000, "waiting in C at {now} ms: {o:?}");
+        assert_eq!(
+            s.deadline,
+            s.now + 1_000,
+            "waiting in C at {} ms: {o:?}",
+            s.now
+        );
     }
-    // Charging; a remote stop at 1 s opens the contactor, but the current flows on (CT-1: welded
-    // after 500 ms of it).
-    let mut closed_once = false;
-    let welded = deadlines_of(32_000, 20_000, 10_000, |now, m| {
-        m.inputs[0].authorised = true;
-        closed_once |= m.outputs[0].contactor;
-        c(m, if closed_once { 16_000 } else { 0 });
-        m.inputs[0].remote = if now == 1_000 {
-            Remote::Stop
-        } else {
-            Remote::None
-        };
-    });
-    assert!(closed_once, "the EV never charged");
-    for (now, deadline, o) in welded {
+    let mut charged = false;
+    let welded = one_point(
+        32_000,
+        20_000,
+        10_000,
+        |_| {},
+        welded_ev(u64::MAX, &mut charged),
+    );
+    assert!(charged, "the EV never charged");
+    for s in welded {
+        let o = s.out;
         assert!(!o.contactor && o.flags.contains(loadpilot_core::PointFlags::WELDED));
-        assert_eq!(deadline, now + 1_000, "welded at {now} ms: {o:?}");
+        assert_eq!(s.deadline, s.now + 1_000, "welded at {} ms: {o:?}", s.now);
     }
 }
 
@@ -846,27 +881,17 @@ fn ps1_a_timer_that_has_run_out_asks_for_no_step() {
 fn cab1_ct1_the_unplug_wait_runs_from_the_reset_of_a_weld() {
     use loadpilot_core::{LastError, OutletStatus};
     let reset_ms = 30_000;
-    let mut closed_once = false;
-    let seen = deadlines_of(32_000, 95_000, reset_ms, |now, m| {
-        m.inputs[0].cp = Some(CpReading {
-            high_mv: 6_000,
-            low_mv: -12_000,
-        });
-        // The EV draws once the contactor has closed, until the stop at 1 s; the current flows
-        // on until the repair (the reset).
-        m.inputs[0].authorised = true;
-        closed_once |= m.outputs[0].contactor;
-        let flows = closed_once && now < reset_ms;
-        m.inputs[0].measured_ma = Some([if flows { 16_000 } else { 0 }; 3]);
-        m.inputs[0].remote = if now == 1_000 {
-            Remote::Stop
-        } else {
-            Remote::None
-        };
-        m.inputs[0].reset = now == reset_ms;
-    });
-    assert!(closed_once, "the EV never charged");
-    for (now, _, o) in seen {
+    let mut charged = false;
+    let shown = one_point(
+        32_000,
+        95_000,
+        reset_ms,
+        |_| {},
+        welded_ev(reset_ms, &mut charged),
+    );
+    assert!(charged, "the EV never charged");
+    for s in shown {
+        let (now, o) = (s.now, s.out);
         if now < reset_ms + 60_000 {
             assert_eq!(
                 o.status,
@@ -884,47 +909,38 @@ fn cab1_ct1_the_unplug_wait_runs_from_the_reset_of_a_weld() {
 /// Proves IN-2 with PS-1: a pilot that reads −12 V from the step in which the protection
 /// devices trip (before core drives State F) leaves no debounce behind while core drives F: the
 /// deadline is its timers' or `max_gap_ms` ahead during the trip, not a sample period, and the
-/// point's step comes from its memo. (The reading of that step was taken as a candidate for F, whose
-/// debounce never ended while the front end ignored the line.)
+/// point's step comes from its memo. (The reading of that step was taken as a candidate for F,
+/// whose debounce never ended while the front end ignored the line.)
 #[test]
 fn in2_a_reading_of_f_as_the_trip_starts_leaves_no_debounce() {
-    let mut raw = RawConfig::with_defaults(
-        ProductFamily::City,
-        vec![PointConfig::three_phase(0, 32_000)],
-        vec![NodeConfig::station(None, 32_000)],
+    let trip_ms = 5_000;
+    let shown = one_point(
+        32_000,
+        10_000,
+        trip_ms,
+        |raw| raw.inputs.in1 = Input1Function::ProtectionDevices,
+        |now, m| {
+            m.inputs[0].authorised = true;
+            m.station_inputs.in1_closed = now >= trip_ms;
+            let high_mv = if now >= trip_ms { -12_000 } else { 6_000 };
+            let drawn = if m.outputs[0].contactor { 16_000 } else { 0 };
+            pilot_and_draw(m, high_mv, drawn);
+        },
     );
-    raw.timers.stagger_ms = 0;
-    raw.inputs.in1 = Input1Function::ProtectionDevices;
-    let cfg = Config::new(raw).expect("a valid configuration");
-    let mut m = Slices::new(1, 1);
-    m.inputs[0].authorised = true;
-    let (trip_ms, mut memo_steps) = (5_000, 0);
-    for now in (0..=10_000).step_by(10) {
-        m.station_inputs.in1_closed = now >= trip_ms;
-        let high_mv = if now >= trip_ms { -12_000 } else { 6_000 };
-        m.inputs[0].cp = Some(CpReading {
-            high_mv,
-            low_mv: -12_000,
-        });
-        let drawn = if m.outputs[0].contactor { 16_000 } else { 0 };
-        m.inputs[0].measured_ma = Some([drawn; 3]);
-        m.step(&cfg.view(), now)
-            .expect("slices have one entry per point and node");
-        let o = m.outputs[0];
-        if now < trip_ms {
-            continue;
-        }
+    let mut memo_steps = 0;
+    for s in shown {
+        let (now, o) = (s.now, s.out);
         assert_eq!(o.pilot, PilotOutput::StateF, "at {now} ms");
         assert!(!o.contactor, "at {now} ms");
         if now >= trip_ms + 100 {
             // The highest offer before the trip expires after the EV's response time (PS-4).
             let expiry = trip_ms + 5_000;
             assert_eq!(
-                m.station_out.next_deadline_ms,
+                s.deadline,
                 (now + 1_000).min(if now < expiry { expiry } else { u64::MAX }),
                 "at {now} ms: {o:?}"
             );
-            memo_steps += usize::from(m.work[0].from_memo() == (true, true));
+            memo_steps += usize::from(s.from_memo);
         }
     }
     assert!(memo_steps > 400, "{memo_steps} steps from the memo");

@@ -20,6 +20,8 @@
 // previous outputs): indexing them by one loop variable reads better than zipping four.
 #![allow(clippy::needless_range_loop)]
 
+mod common;
+
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -1987,11 +1989,7 @@ fn run_property(
     strategy: impl Strategy<Value = Scenario>,
     case: impl Fn(&Scenario) -> Result<Stats, String>,
 ) {
-    // PROPTEST_CASES overrides the case count, as it does for proptest's own default.
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
+    let cases = common::proptest_cases(cases);
     let total = std::sync::Mutex::new(Stats::default());
     let ran = AtomicU64::new(0);
     let started = std::time::Instant::now();

@@ -1177,10 +1177,7 @@ fn run_case(c: &Case) -> Result<(), String> {
 /// minimums of the points running before the stop exceeded the new headroom (an LB-1 break).
 #[test]
 fn lb14_lb1_lb6_random_site_traces() {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256);
+    let cases = common::proptest_cases(256);
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases,
         failure_persistence: Some(Box::new(

@@ -633,3 +633,12 @@ impl Slices {
         )
     }
 }
+
+/// The number of cases of a property: `PROPTEST_CASES` when set (as for proptest's own default
+/// configuration), else `default`.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

@@ -13,7 +13,9 @@ use crate::types::{AllocReason, StationErrors};
 ///
 /// `nwork[..].used` holds the measured totals per node and phase (summed by the step's first
 /// pass). The usual case, every node within its limits, is told by one pass over the nodes.
-/// Returns whether a node is over a limit.
+/// Returns whether a node is over a limit. Only a node over beyond the response time runs the
+/// stops, and sets `StationErrors::OVERLOAD`: one over within it changes its own timer alone
+/// (`NodeState::over`), which nothing after this reads (the station's memo holds through it).
 #[inline]
 pub(crate) fn node_overload(
     cx: &Ctx<'_>,

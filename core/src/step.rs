@@ -364,17 +364,21 @@ pub fn step(
         );
     }
     let over = node_overload(&cx, points, work, nodes, nwork, &mut errors);
+    // (LB-9: the stops ran, a node having been over a limit beyond the response time.)
+    let stops = over && errors.contains(StationErrors::OVERLOAD);
 
     // The station's memo (`StationWork`). The passes from here to the outputs (running states,
     // selection, water-filling, transfer, the stops below a minimum) read the points' states,
     // their prepared working memory, the nodes' limits and the time; the measured currents only
-    // where a node is over a limit (LB-9 stops) or a point is free to rise (the LB-9 counts of
-    // the transfer). A step settles when every point in it was prepared and finished from its
-    // memo (so that these passes left every state as they found it), with no node over a limit,
-    // no point free to rise, no site meter, no epoch shift and a kept time budget; it marks its
-    // points and nodes with the working memory's generation. A later step repeats it when every
-    // point is prepared from the same memo (its readings the same as the preparation reads
-    // them), every node's limits are those of then and none is over, on the same clock (epoch,
+    // where a point is free to rise (the LB-9 counts of the transfer). (The LB-9 stops of a node
+    // over a limit beyond the response time, which read them too, ran above; a node over a limit
+    // within it changes only its own timer, read by nothing after.) A step settles when every
+    // point in it was prepared and finished from its memo (so that these passes left every
+    // state as they found it), with no LB-9 stops, no point free to rise, no site meter, no
+    // epoch shift and a kept time budget; it marks its points and nodes with the working
+    // memory's generation. A later step repeats it when every point is prepared from the same
+    // memo (its readings the same as the preparation reads them), every node's limits are those
+    // of then, no LB-9 stops ran, on the same clock (epoch,
     // start, last rotation), before the earliest time these passes read runs out: a rise
     // interval holding a point (`until`), a waiting point's start hold, the rotation's next turn
     // (`hold`). They would read what they read then and decide what they decided then: the
@@ -383,7 +387,7 @@ pub fn step(
     // holds (`Mid`); the points' deadlines are those of then until the earliest runs out. (The
     // marks make a working memory put together from parts of different steps repeat nothing.)
     // What a step that settles and one that repeats both need (beside the points' memos).
-    let quiet = nodes_same && !over && !budget_broken && !has_site && shift == 0;
+    let quiet = nodes_same && !stops && !budget_broken && !has_site && shift == 0;
     let repeat = settled
         && quiet
         && nodes_last

@@ -11,8 +11,8 @@ mod common;
 use common::Slices;
 use loadpilot_core::{
     AllocReason, Config, CpReading, NodeConfig, NodeInputs, NodeWork, PilotOutput, PointConfig,
-    PointInputs, PointOutput, PointWork, ProductFamily, RawConfig, SetPoint, StationInputs,
-    two_point_station,
+    PointInputs, PointOutput, PointWork, ProductFamily, RawConfig, SetPoint, StationErrors,
+    StationInputs, two_point_station,
 };
 
 type Cfg = Config<Vec<PointConfig>, Vec<NodeConfig>>;
@@ -763,6 +763,58 @@ fn lb9_jittering_measurements_repeat_the_passes_where_nothing_rises() {
     }
     assert!(s.used.repeated - before.repeated > 900, "{:?}", s.used);
     assert!(s.used.prep - before.prep > 1_800, "{:?}", s.used);
+}
+
+/// LB-9: a supply that binds (two EVs at 20 A each under 40 A) and an EV whose reading jitters
+/// above its allocation by up to 0.2 A (within its tolerance): the node's measured total goes
+/// over the limit in two steps of three, each time for less than the response time. Only the
+/// node's own timer changes then, so the station's memo holds through it. When the EV stays
+/// 0.5 A above for longer than the response time, the stops run and stop it in the same step as
+/// without the memo (every step is checked against fresh working memory), with the steps in
+/// between repeated.
+#[test]
+fn lb9_a_node_over_its_limit_within_the_response_time_repeats_the_passes() {
+    let mut s = Site::two_points(40_000);
+    s.until(10_000);
+    assert_eq!(
+        (s.out(0).allocation_ma, s.out(1).allocation_ma),
+        (20_000, 20_000)
+    );
+    let before = s.used;
+    for k in 0..1_000u32 {
+        s.step_with(|pin| {
+            if let Some(m) = pin[0].measured_ma.as_mut() {
+                m.iter_mut().for_each(|x| *x += 100 * (k % 3));
+            }
+        });
+    }
+    assert!(s.used.repeated - before.repeated > 900, "{:?}", s.used);
+    assert!(!s.m.station_out.errors.contains(StationErrors::OVERLOAD));
+    assert!(s.out(0).contactor && s.out(1).contactor);
+    // Over the limit for good from `t0`.
+    let (t0, before) = (s.now, s.used);
+    let response = u64::from(s.cfg.raw().timers.ev_response_ms);
+    while s.out(0).contactor {
+        s.step_with(|pin| {
+            if let Some(m) = pin[0].measured_ma.as_mut() {
+                m.iter_mut().for_each(|x| *x += 500);
+            }
+        });
+        assert!(s.now <= t0 + response + 100, "no stop by {} ms", s.now);
+    }
+    let stopped_at = s.now - s.period;
+    assert!(
+        stopped_at >= t0 + response,
+        "stopped at {stopped_at} ms, over since {t0} ms"
+    );
+    assert!(s.m.station_out.errors.contains(StationErrors::OVERLOAD));
+    assert_eq!(s.out(0).reason, AllocReason::EvOverCurrent);
+    assert!(s.out(1).contactor);
+    assert!(
+        s.used.repeated - before.repeated > 400,
+        "{} repeated steps while over",
+        s.used.repeated - before.repeated
+    );
 }
 
 /// LB-9: a point held below its target by the count (another point's EV draws 1.5 A above its

@@ -366,18 +366,19 @@ pub(crate) fn prepare(
     let q = &w.quiet;
     let now = u64::from(cx.st.now.0);
     let keys = q.prep && q.cond == key && q.fingerprint == fp && q.index == i && now < q.until;
-    // A memo is tried only where one is likely to hold and can: the inputs are the last step's
-    // again (a point whose inputs just changed is mostly in the middle of a change) and the
-    // clock moved (see `Ctx::advanced`).
-    // Nor in the step in which the station's conditions change, or in which a timer of the
-    // memo runs out: the point then mostly changes; the next step tries again.
+    // A memo is made only where one can hold: the clock moved (see `Ctx::advanced`), and not
+    // in the step in which the station's conditions change or a timer of the memo runs out (the
+    // point then mostly changes; the next step tries again). A step whose inputs changed tries
+    // too: a point mostly settles in the step of the change (a pilot that now reads F in a
+    // trip, a point that the passes shed), and its memo is then there for the next step.
     let tryable = cx.advanced && (!q.prep || (q.cond == key && now < q.until));
     // The inputs as given first (equal in a quiet step unless a reading jitters), then as the
     // preparation reads them.
-    let repeat = (keys || tryable)
+    if keys
         && (q.inputs == *pi
-            || (same_but_readings(&q.inputs, pi) && q.sensed == Sensed::of(cx.g, p, pi)));
-    if keys && repeat && same_state(p, &q.state) {
+            || (same_but_readings(&q.inputs, pi) && q.sensed == Sensed::of(cx.g, p, pi)))
+        && same_state(p, &q.state)
+    {
         let (out, lost) = (q.out, q.lost);
         meter(cx.g, pc, p, w, pi, cx.energy_dt);
         // The offer's expiry (PS-4), as `prepare_point` has it while no timer runs out.
@@ -391,8 +392,7 @@ pub(crate) fn prepare(
     }
     // The state before the preparation, kept in the memo's place (a memo is made only if the
     // preparation leaves the state as it was).
-    let attempt = tryable && repeat;
-    if attempt {
+    if tryable {
         w.quiet.state = *p;
     }
     let mut left = false;
@@ -406,7 +406,7 @@ pub(crate) fn prepare(
     if tryable {
         q.inputs = *pi;
     }
-    q.prep = attempt && !left && same_state(p, &q.state) && {
+    q.prep = tryable && !left && same_state(p, &q.state) && {
         let until = prep_until(cx.g, pc, p, pi);
         q.until = until;
         now < until

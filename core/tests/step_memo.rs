@@ -817,6 +817,32 @@ fn lb9_a_node_over_its_limit_within_the_response_time_repeats_the_passes() {
     );
 }
 
+/// PS-1: a point's memo is made in the step whose inputs changed, where that step leaves the
+/// point as it found it: when the protection devices trip (IN-2), core drives State F at once,
+/// the pilots read F from the next step (the inputs change) and nothing else changes from
+/// then; the memos made in that step serve the one after it, for both points.
+#[test]
+fn in2_ps1_the_memo_is_made_in_the_step_whose_inputs_changed() {
+    let mut raw = two_points_raw(40_000);
+    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    s.until(10_000);
+    assert!(s.out(0).contactor && s.out(1).contactor);
+    s.si.in1_closed = true;
+    // The trip: State F, the pilots still read C.
+    s.step_with(|_| {});
+    assert!((0..2).all(|i| s.out(i).pilot == PilotOutput::StateF && !s.out(i).contactor));
+    // The pilots read F: the preparation runs, and leaves a memo.
+    s.step_with(|_| {});
+    assert!(s.m.work.iter().all(|w| !w.from_memo().0));
+    s.step_with(|_| {});
+    assert!(
+        s.m.work.iter().all(|w| w.from_memo().0),
+        "the step after the pilots' change is not prepared from a memo"
+    );
+    assert!((0..2).all(|i| s.out(i).pilot == PilotOutput::StateF));
+}
+
 /// LB-9: a point held below its target by the count (another point's EV draws 1.5 A above its
 /// allocation, within the tolerance, and lets its current sag by a milliampere every 2 s): the
 /// transfer reads the measured currents in every step in which the held point is free to try,

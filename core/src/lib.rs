@@ -60,6 +60,7 @@ pub mod meter;
 mod overload;
 pub mod pilot;
 mod point;
+mod readings;
 pub mod session;
 mod shed;
 mod site;

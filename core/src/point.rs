@@ -7,9 +7,10 @@ use crate::config::{
 };
 use crate::cp::{CableStatus, front_end, note_charge_state};
 use crate::io::{NO_NODE, PointInputs};
+use crate::readings::{Bands, Sensed, same_but_readings};
 use crate::session::{self, OutletStatus, SessionView};
 use crate::state::{
-    Front, NO_CAND, PointState, PointWork, Prepared, Run, StationState, THREE, bits,
+    Front, NO_CAND, PointState, PointWork, Prepared, QuietMemo, Run, StationState, THREE, bits,
 };
 use crate::step::{Conditions, Ctx, fresh};
 use crate::types::{AllocReason, Commands, PhaseCount, SocketType, VehicleState};
@@ -373,12 +374,12 @@ pub(crate) fn prepare(
     // trip, a point that the passes shed), and its memo is then there for the next step.
     let tryable = cx.advanced && (!q.prep || (q.cond == key && now < q.until));
     // The inputs as given first (equal in a quiet step unless a reading jitters), then as the
-    // preparation reads them.
+    // preparation reads them (`read_alike`).
     if keys
-        && (q.inputs == *pi
-            || (same_but_readings(&q.inputs, pi) && q.sensed == Sensed::of(cx.g, p, pi)))
-        && same_state(p, &q.state)
+        && (w.quiet.inputs == *pi || read_alike(cx.g, p, &mut w.quiet, pi))
+        && same_state(p, &w.quiet.state)
     {
+        let q = &w.quiet;
         let (out, lost) = (q.out, q.lost);
         meter(cx.g, pc, p, w, pi, cx.energy_dt);
         // The offer's expiry (PS-4), as `prepare_point` has it while no timer runs out.
@@ -419,6 +420,7 @@ pub(crate) fn prepare(
         q.out = out;
         // (The state's vehicle and offers, which `Sensed` reads, are the step's first ones.)
         q.sensed = Sensed::of(cx.g, p, pi);
+        q.bands.valid = false;
     }
     lost
 }
@@ -492,96 +494,25 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
         && *phase_cand == b.phase_cand
 }
 
-/// What a point's preparation reads of its inputs' readings, as it reads them: the pilot's
-/// high level classified against the believed state and without hysteresis, its low level's diode
-/// check, the proximity pin's cable status, and the measured current against each threshold the
-/// preparation compares it with (the metering, which reads the values themselves, runs in every
-/// step). Two inputs with the same `Sensed` and the same other fields prepare alike: readings that
-/// jitter within their bands do not keep a point from its memo.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub(crate) struct Sensed {
-    cp: u16,
-    pp: u8,
-    meas: u8,
-}
-
-impl Sensed {
-    /// No inputs' `Sensed` (the pilot's presence bit clear with the other bits set).
-    pub(crate) const NONE: Sensed = Sensed {
-        cp: 0xFFFE,
-        pp: 0,
-        meas: 0,
-    };
-
-    #[inline(always)]
-    fn of(g: &General, p: &PointState, pi: &PointInputs) -> Self {
-        let th = &g.thresholds;
-        let cp = pi.cp.map_or(0, |cp| {
-            1 | u16::from(crate::cp::classify(cp.high_mv, p.vehicle) as u8) << 1
-                | u16::from(crate::cp::classify_raw(cp.high_mv).connected()) << 4
-                | u16::from(crate::cp::diode_ok(cp.low_mv)) << 5
-        });
-        let pp = pi
-            .pp_ohm
-            .map_or(0, |ohm| 1 | (CableStatus::of(ohm) as u8) << 1);
-        let meas = pi.measured_ma.map_or(0, |m| {
-            let drawn = m.iter().copied().max().unwrap_or(0);
-            let tol = th.phase_tolerance_ma;
-            1 | u8::from(drawn > p.offer_high_ma.saturating_add(th.overcurrent_hard_ma)) << 1
-                | u8::from(drawn > p.offer_ma.saturating_add(th.overcurrent_tolerance_ma)) << 2
-                | u8::from(drawn > g.protection.welded_current_ma) << 3
-                | u8::from(drawn < th.idle_threshold_ma) << 4
-                | u8::from(m[0] > tol) << 5
-                | u8::from(m[1] > tol) << 6
-                | u8::from(m[2] > tol) << 7
-        });
-        Sensed { cp, pp, meas }
+/// Whether inputs that differ from the memo's (`q.inputs`) are read by the preparation as those
+/// were: equal but for the readings, and the readings within the bands around readings read
+/// alike before, or else with the memo's `Sensed`, and then the bands are made around them.
+/// (Bands made where the state then turns out not to be the memo's are never read: the step
+/// then makes a new memo, without bands, or none.) Out of line: the usual step, whose inputs
+/// repeat, does not carry it.
+#[inline(never)]
+fn read_alike(g: &General, p: &PointState, q: &mut QuietMemo, pi: &PointInputs) -> bool {
+    if !same_but_readings(&q.inputs, pi) {
+        return false;
     }
-}
-
-/// Whether two points' inputs are equal but for the readings `Sensed` stands for (the pilot's
-/// levels, the proximity pin, the measured current and the meter's register).
-#[inline(always)]
-fn same_but_readings(a: &PointInputs, b: &PointInputs) -> bool {
-    // Every field is named here, so that a new one cannot be forgotten.
-    let PointInputs {
-        cp: _,
-        vehicle,
-        pp_ohm: _,
-        domestic,
-        contactor_feedback,
-        temperature_dc,
-        meter_mwh: _,
-        reset,
-        badge,
-        remote,
-        offline,
-        lock_closed,
-        shutter_open,
-        authorised,
-        vip,
-        measured_ma: _,
-        ev_limit_ma,
-        cable_ma,
-        setpoint,
-        commands,
-    } = a;
-    *vehicle == b.vehicle
-        && *domestic == b.domestic
-        && *contactor_feedback == b.contactor_feedback
-        && *temperature_dc == b.temperature_dc
-        && *reset == b.reset
-        && *badge == b.badge
-        && *remote == b.remote
-        && *offline == b.offline
-        && *lock_closed == b.lock_closed
-        && *shutter_open == b.shutter_open
-        && *authorised == b.authorised
-        && *vip == b.vip
-        && *ev_limit_ma == b.ev_limit_ma
-        && *cable_ma == b.cable_ma
-        && *setpoint == b.setpoint
-        && *commands == b.commands
+    if q.bands.hold(g, pi) {
+        return true;
+    }
+    if q.sensed != Sensed::of(g, p, pi) {
+        return false;
+    }
+    q.bands = Bands::around(g, p, pi);
+    true
 }
 
 /// `same_state` for a point whose state was the same as `b` before the step's passes between

@@ -219,7 +219,9 @@ pub(crate) struct QuietMemo {
     pub(crate) index: usize,
     pub(crate) inputs: crate::io::PointInputs,
     /// The readings of `inputs` as the preparation reads them.
-    pub(crate) sensed: crate::point::Sensed,
+    pub(crate) sensed: crate::readings::Sensed,
+    /// Bands around readings that `sensed` stands for, once a step made them.
+    pub(crate) bands: crate::readings::Bands,
     pub(crate) state: PointState,
     pub(crate) output: crate::io::PointOutput,
 }
@@ -454,7 +456,8 @@ impl PointWork {
                 fingerprint: 0,
                 index: usize::MAX,
                 inputs: crate::io::PointInputs::DEFAULT,
-                sensed: crate::point::Sensed::NONE,
+                sensed: crate::readings::Sensed::NONE,
+                bands: crate::readings::Bands::NONE,
                 state: PointState::new(),
                 output: crate::io::PointOutput::DEFAULT,
             },

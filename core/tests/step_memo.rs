@@ -523,31 +523,59 @@ fn ps1_mt1_jittering_readings_keep_the_memo_and_meter_exactly() {
 /// Runs `s` to a steady state, then `hold_ms` with `before` applied to point 0's inputs in every
 /// step (the memo forms on them), then `hold_ms` with `after`: each step compared with fresh
 /// working memory. Returns the steps in which point 0 was served by the memo while `before` held.
+/// With `jitter`, every other step of `before` moves each reading given by one unit (mV, Ω, mA
+/// on a phase that draws): the memo then serves them through its readings' bands (`Bands`),
+/// which `after` must leave.
 fn one_reading_changes(
     mut s: Site,
     hold_ms: u64,
+    jitter: bool,
     before: impl Fn(&mut PointInputs),
     after: impl Fn(&mut PointInputs),
 ) -> usize {
     s.until(5_000);
-    let run = |s: &mut Site, f: &dyn Fn(&mut PointInputs)| {
+    let run = |s: &mut Site, f: &dyn Fn(&mut PointInputs), jitter: bool| {
         let mut served = 0;
         let t = s.now + hold_ms;
+        let mut odd = false;
         while s.now <= t {
-            s.step_with(|pin| f(&mut pin[0]));
+            odd = !odd;
+            s.step_with(|pin| {
+                f(&mut pin[0]);
+                if jitter && odd {
+                    nudge(&mut pin[0]);
+                }
+            });
             served += usize::from(s.m.work[0].from_memo().0);
         }
         served
     };
-    let served = run(&mut s, &before);
-    run(&mut s, &after);
+    let served = run(&mut s, &before, jitter);
+    run(&mut s, &after, false);
     served
+}
+
+/// Moves each reading of `pi` by one unit (a phase that draws nothing stays at 0).
+fn nudge(pi: &mut PointInputs) {
+    if let Some(cp) = &mut pi.cp {
+        cp.high_mv += 1;
+        cp.low_mv += 1;
+    }
+    if let Some(ohm) = &mut pi.pp_ohm {
+        *ohm += 1;
+    }
+    if let Some(m) = &mut pi.measured_ma {
+        for x in m.iter_mut().filter(|x| **x > 0) {
+            *x += 1;
+        }
+    }
 }
 
 /// Each part of what the memo compares of the readings (`Sensed`) on its own: a change of that
 /// part alone, from a reading the memo was made on, is not served from the memo (PS-1 pilot
 /// class, PS-2 diode, CAB-2 cable, LB-9 over-current and hard over-current, LB-10 idle, LB-12
-/// phases drawing, CT-1 current through an open contactor).
+/// phases drawing, CT-1 current through an open contactor), whether the memo served the readings
+/// before as made on them or through the bands around readings that jittered.
 #[test]
 fn each_reading_threshold_ends_the_memo() {
     let measured = |m: [u32; 3]| move |pi: &mut PointInputs| pi.measured_ma = Some(m);
@@ -610,11 +638,17 @@ fn each_reading_threshold_ends_the_memo() {
         ("CAB-2 cable", Box::new(pp(220)), Box::new(pp(680))),
     ];
     for (name, before, after) in cases {
-        let mut raw = two_points_raw(32_000);
-        raw.protection.welded_current_ma = 300;
-        let site = Site::new(Config::new(raw).expect("valid"));
-        let served = one_reading_changes(site, 3_000, before, after);
-        assert!(served > 200, "{name}: the memo formed ({served})");
+        // From a memo made on the readings, then from readings within its bands.
+        for jitter in [false, true] {
+            let mut raw = two_points_raw(32_000);
+            raw.protection.welded_current_ma = 300;
+            let site = Site::new(Config::new(raw).expect("valid"));
+            let served = one_reading_changes(site, 3_000, jitter, &before, &after);
+            assert!(
+                served > 200,
+                "{name}, jitter {jitter}: the memo formed ({served})"
+            );
+        }
     }
 }
 
@@ -629,6 +663,7 @@ fn ct1_current_through_an_open_contactor_ends_the_memo() {
     let served = one_reading_changes(
         s,
         3_000,
+        true,
         |pi| pi.measured_ma = Some([1_200, 0, 0]),
         |pi| pi.measured_ma = Some([1_800, 0, 0]),
     );

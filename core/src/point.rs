@@ -418,8 +418,6 @@ pub(crate) fn prepare(
         q.lost = lost;
         q.index = i;
         q.out = out;
-        // (The state's vehicle and offers, which `Sensed` reads, are the step's first ones.)
-        q.sensed = Sensed::of(cx.g, p, pi);
         q.bands.valid = false;
     }
     lost
@@ -496,7 +494,9 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
 
 /// Whether inputs that differ from the memo's (`q.inputs`) are read by the preparation as those
 /// were: equal but for the readings, and the readings within the bands around readings read
-/// alike before, or else with the memo's `Sensed`, and then the bands are made around them.
+/// alike before, or else sensed as the memo's inputs (`Sensed`, against the memo's state, whose
+/// vehicle and offers are those the step that made it read them with), and then the bands are
+/// made around them.
 /// (Bands made where the state then turns out not to be the memo's are never read: the step
 /// then makes a new memo, without bands, or none.) Out of line: the usual step, whose inputs
 /// repeat, does not carry it.
@@ -508,7 +508,7 @@ fn read_alike(g: &General, p: &PointState, q: &mut QuietMemo, pi: &PointInputs) 
     if q.bands.hold(g, pi) {
         return true;
     }
-    if q.sensed != Sensed::of(g, p, pi) {
+    if Sensed::of(g, &q.state, &q.inputs) != Sensed::of(g, p, pi) {
         return false;
     }
     q.bands = Bands::around(g, p, pi);

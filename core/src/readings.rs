@@ -23,13 +23,6 @@ pub(crate) struct Sensed {
 }
 
 impl Sensed {
-    /// No inputs' `Sensed` (the pilot's presence bit clear with the other bits set).
-    pub(crate) const NONE: Sensed = Sensed {
-        cp: 0xFFFE,
-        pp: 0,
-        meas: 0,
-    };
-
     #[inline(always)]
     pub(crate) fn of(g: &General, p: &PointState, pi: &PointInputs) -> Self {
         let th = &g.thresholds;

@@ -218,9 +218,8 @@ pub(crate) struct QuietMemo {
     /// The point's index (its configuration is the fingerprint's).
     pub(crate) index: usize,
     pub(crate) inputs: crate::io::PointInputs,
-    /// The readings of `inputs` as the preparation reads them.
-    pub(crate) sensed: crate::readings::Sensed,
-    /// Bands around readings that `sensed` stands for, once a step made them.
+    /// Bands around readings that the preparation reads as it read those of `inputs`, once a
+    /// step made them (`point::read_alike`).
     pub(crate) bands: crate::readings::Bands,
     pub(crate) state: PointState,
     pub(crate) output: crate::io::PointOutput,
@@ -456,7 +455,6 @@ impl PointWork {
                 fingerprint: 0,
                 index: usize::MAX,
                 inputs: crate::io::PointInputs::DEFAULT,
-                sensed: crate::readings::Sensed::NONE,
                 bands: crate::readings::Bands::NONE,
                 state: PointState::new(),
                 output: crate::io::PointOutput::DEFAULT,

@@ -155,6 +155,8 @@ enum Action {
     Cable(usize, Option<u32>),
     Meas(usize, bool),
     Undershoot(usize, u32),
+    /// The EV's measured current jitters by up to this (mA) around what it draws, every step.
+    Jitter(usize, u32),
     NodeSp(usize, Sp),
     PointSp(usize, Sp),
     In1(bool),
@@ -485,6 +487,7 @@ fn action() -> impl Strategy<Value = Action> {
             .prop_map(|(i, c)| Action::Cable(i, c)),
         1 => (pt(), prop::bool::weighted(0.8)).prop_map(|(i, b)| Action::Meas(i, b)),
         1 => (pt(), prop_oneof![Just(0u32), 0u32..=1_500]).prop_map(|(i, u)| Action::Undershoot(i, u)),
+        1 => (pt(), prop_oneof![Just(0u32), 1u32..=400]).prop_map(|(i, j)| Action::Jitter(i, j)),
         3 => (0usize..64, sp()).prop_map(|(n, s)| Action::NodeSp(n, s)),
         2 => (pt(), sp()).prop_map(|(i, s)| Action::PointSp(i, s)),
         1 => any::<bool>().prop_map(Action::In1),
@@ -769,6 +772,7 @@ struct Ev {
     reported: bool,
     meas: bool,
     undershoot: u32,
+    jitter: u32,
     drawing: u32,
     pending: Option<(u32, u64)>,
 }
@@ -901,6 +905,7 @@ impl Sim {
                 reported: s.reported,
                 meas: s.meas,
                 undershoot: 0,
+                jitter: 0,
                 drawing: 0,
                 pending: None,
             });
@@ -961,6 +966,7 @@ impl Sim {
             Action::Cable(i, c) => self.pin[i % np].cable_ma = c,
             Action::Meas(i, b) => self.evs[i % np].meas = b,
             Action::Undershoot(i, u) => self.evs[i % np].undershoot = u,
+            Action::Jitter(i, j) => self.evs[i % np].jitter = j,
             Action::NodeSp(n, s) => {
                 let n = n % nn;
                 let scale = self.raw().nodes[n]
@@ -1053,7 +1059,7 @@ impl Sim {
             } else {
                 ev.ev_phase
             };
-            let m = match k {
+            let mut m = match k {
                 Some(k) => {
                     let mut m = [0; 3];
                     m[usize::from(k)] = d;
@@ -1061,6 +1067,18 @@ impl Sim {
                 }
                 None => [d; 3],
             };
+            // An ammeter's noise on the phases that draw: a fixed function of the time, the
+            // point and the phase, within ± the EV's jitter.
+            if ev.jitter > 0 {
+                for (ph, x) in m.iter_mut().enumerate().filter(|(_, x)| **x > 0) {
+                    let h = (now ^ (i as u64) << 40 ^ (ph as u64) << 56)
+                        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                        >> 33;
+                    let span = u64::from(ev.jitter) * 2 + 1;
+                    let delta = i64::try_from(h % span).unwrap_or(0) - i64::from(ev.jitter);
+                    *x = x.saturating_add_signed(i32::try_from(delta).unwrap_or(0));
+                }
+            }
             self.pin[i].measured_ma = ev.meas.then_some(m);
         }
     }
@@ -1696,12 +1714,13 @@ impl Sim {
     }
 
     /// LB-4: holds the inputs steady, with EVs that follow at once and draw exactly their
-    /// signal, until every timer has run out and the outputs stopped changing; returns an error
-    /// if they never settle.
+    /// signal (no jitter), until every timer has run out and the outputs stopped changing;
+    /// returns an error if they never settle.
     fn settle(&mut self) -> Result<(), String> {
         for ev in &mut self.evs {
             ev.model = Model::Follow;
             ev.undershoot = 0;
+            ev.jitter = 0;
             ev.pending = None;
         }
         let now = self.now;

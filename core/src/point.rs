@@ -7,7 +7,7 @@ use crate::config::{
 };
 use crate::cp::{CableStatus, front_end, note_charge_state};
 use crate::io::{NO_NODE, PointInputs};
-use crate::readings::{Bands, Sensed, same_but_readings};
+use crate::readings::{Bands, same_but_readings};
 use crate::session::{self, OutletStatus, SessionView};
 use crate::state::{
     Front, NO_CAND, PointState, PointWork, Prepared, QuietMemo, Run, StationState, THREE, bits,
@@ -376,7 +376,7 @@ pub(crate) fn prepare(
     // The inputs as given first (equal in a quiet step unless a reading jitters), then as the
     // preparation reads them (`read_alike`).
     if keys
-        && (w.quiet.inputs == *pi || read_alike(cx.g, p, &mut w.quiet, pi))
+        && (w.quiet.inputs == *pi || read_alike(cx.g, &mut w.quiet, pi))
         && same_state(p, &w.quiet.state)
     {
         let q = &w.quiet;
@@ -493,26 +493,19 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
 }
 
 /// Whether inputs that differ from the memo's (`q.inputs`) are read by the preparation as those
-/// were: equal but for the readings, and the readings within the bands around readings read
-/// alike before, or else sensed as the memo's inputs (`Sensed`, against the memo's state, whose
-/// vehicle and offers are those the step that made it read them with), and then the bands are
-/// made around them.
-/// (Bands made where the state then turns out not to be the memo's are never read: the step
-/// then makes a new memo, without bands, or none.) Out of line: the usual step, whose inputs
-/// repeat, does not carry it.
+/// were: equal but for the readings, and the readings within the bands around the memo's
+/// (`Bands`, against the memo's state, whose vehicle and offers are those its readings were
+/// read with; made by the first step that asks, kept with the memo). Out of line: the usual
+/// step, whose inputs repeat, does not carry it.
 #[inline(never)]
-fn read_alike(g: &General, p: &PointState, q: &mut QuietMemo, pi: &PointInputs) -> bool {
+fn read_alike(g: &General, q: &mut QuietMemo, pi: &PointInputs) -> bool {
     if !same_but_readings(&q.inputs, pi) {
         return false;
     }
-    if q.bands.hold(g, pi) {
-        return true;
+    if !q.bands.valid {
+        q.bands = Bands::around(g, &q.state, &q.inputs);
     }
-    if Sensed::of(g, &q.state, &q.inputs) != Sensed::of(g, p, pi) {
-        return false;
-    }
-    q.bands = Bands::around(g, p, pi);
-    true
+    q.bands.hold(g, pi)
 }
 
 /// `same_state` for a point whose state was the same as `b` before the step's passes between

@@ -1,11 +1,13 @@
-//! What a point's preparation reads of its readings (`Sensed`), and the bands around a step's
-//! readings within which it reads the same (`Bands`): readings that jitter within their bands
-//! keep a point on the memo of its step (point.rs `prepare`). `Bands` mirrors `Sensed::of`
-//! threshold by threshold: a change to one is a change to the other, and the tests below hold
-//! them together.
+//! The bands around a memo's readings within which a point's preparation reads them alike
+//! (`Bands`): readings that jitter within their bands keep a point on the memo of its step
+//! (point.rs `read_alike`). What the preparation reads of its readings is written out as
+//! `Sensed` (the tests' specification of the bands): `Bands` mirrors `Sensed::of` threshold by
+//! threshold, a change to one is a change to the other, and the tests below hold them together.
 
 use crate::config::General;
-use crate::cp::{CableStatus, HYSTERESIS_MV, classify, classify_raw, diode_ok};
+use crate::cp::HYSTERESIS_MV;
+#[cfg(test)]
+use crate::cp::{CableStatus, classify, classify_raw, diode_ok};
 use crate::io::PointInputs;
 use crate::state::PointState;
 
@@ -14,7 +16,9 @@ use crate::state::PointState;
 /// check, the proximity pin's cable status, and the measured current against each threshold the
 /// preparation compares it with (the metering, which reads the values themselves, runs in every
 /// step). Two inputs with the same `Sensed` and the same other fields prepare alike: readings that
-/// jitter within their bands do not keep a point from its memo.
+/// jitter within their bands do not keep a point from its memo. (The specification the bands are
+/// tested against; core itself reads the bands.)
+#[cfg(test)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Sensed {
     cp: u16,
@@ -22,6 +26,7 @@ pub(crate) struct Sensed {
     meas: u8,
 }
 
+#[cfg(test)]
 impl Sensed {
     #[inline(always)]
     pub(crate) fn of(g: &General, p: &PointState, pi: &PointInputs) -> Self {
@@ -124,11 +129,11 @@ const LOW_BREAKS: [i32; 2] = [-13_500, -10_500];
 /// The same for the proximity pin's resistance (the cable bands of CAB-2).
 const PP_BREAKS: [u32; 9] = [80, 141, 164, 309, 400, 937, 1_100, 2_461, 4_501];
 
-/// Bands around the readings of a step whose `Sensed` was the memo's: any readings within them
-/// (and given where those were, and with the same measured phases above the phase tolerance)
-/// have the same `Sensed` against the same state and configuration, so the check of a step's
-/// readings is a few comparisons instead of `Sensed::of`. Made in the first step whose readings
-/// differ from the memo's inputs and read the same (point.rs `read_alike`), gone with the memo.
+/// Bands around a memo's readings: any readings within them (and given where those were, and
+/// with the same measured phases above the phase tolerance) have the same `Sensed` against the
+/// same state and configuration, so the check of a step's readings is a few comparisons. Made,
+/// around the memo's inputs and against its state, by the first step whose readings differ
+/// from them (point.rs `read_alike`), gone with the memo.
 /// Each band is `[lo, hi)` between the breaks around the reading, so a reading can only be in
 /// it where no break lies between it and the reading the band was made from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

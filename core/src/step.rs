@@ -378,14 +378,14 @@ pub fn step(
     // epoch shift and a kept time budget; it marks its points and nodes with the working
     // memory's generation. A later step repeats it when every point is prepared from the same
     // memo (its readings the same as the preparation reads them), every node's limits are those
-    // of then, no LB-9 stops ran, on the same clock (epoch,
-    // start, last rotation), before the earliest time these passes read runs out: a rise
-    // interval holding a point (`until`), a waiting point's start hold, the rotation's next turn
-    // (`hold`). They would read what they read then and decide what they decided then: the
-    // decisions are in the working memory still, but for those the preparation writes again
-    // (reason, binding node, wants, immediate stop), which the memo of each point's outputs
-    // holds (`Mid`); the points' deadlines are those of then until the earliest runs out. (The
-    // marks make a working memory put together from parts of different steps repeat nothing.)
+    // of then, no LB-9 stops ran, on the same clock (epoch, start, last rotation), before the
+    // earliest time these passes read runs out: a rise interval holding a point (`until`), a
+    // waiting point's start hold, the rotation's next turn (`hold`). They would read what they
+    // read then and decide what they decided then: the decisions are in the working memory
+    // still, but for those the preparation writes again (reason, binding node, wants, immediate
+    // stop), which the memo of each point's outputs holds (`Mid`); the points' deadlines are
+    // those of then until the earliest runs out. (The marks make a working memory put together
+    // from parts of different steps repeat nothing.)
     // What a step that settles and one that repeats both need (beside the points' memos).
     let quiet = nodes_same && !stops && !budget_broken && !has_site && shift == 0;
     let repeat = settled

@@ -154,29 +154,32 @@ pub(crate) const NO_CAND: u8 = 0xFF;
 /// Kept, they save recomputing what did not change; lost or overwritten, the step computes it
 /// afresh, with the same result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(C)]
 pub struct PointWork {
+    // What the preparation writes (`Prepared`), first and in its order (`repr(C)`, both): the
+    // memo's `Prepared::apply` is then a copy of one block.
     pub(crate) ceil: u32,
     pub(crate) min: u32,
-    pub(crate) target: u32,
-    pub(crate) measured: [u32; 3], // per supply phase
-    pub(crate) mask: u8,           // supply phases loaded
+    pub(crate) mask: u8, // supply phases loaded
     pub(crate) wants: bool,
-    pub(crate) in_s: bool,
-    pub(crate) frozen: bool,
     pub(crate) vip: bool,
-    pub(crate) has_meas: bool,
     pub(crate) domestic: bool,
     pub(crate) cable_fault: bool,
-    pub(crate) cable: CableStatus,
     pub(crate) immediate: bool,
+    pub(crate) cable: CableStatus,
+    pub(crate) ceil_reason: AllocReason,
+    pub(crate) reason: AllocReason,
+    pub(crate) in_s: bool,
+    pub(crate) frozen: bool,
+    pub(crate) has_meas: bool,
     pub(crate) tried: bool,
     /// The transfer may raise this point now (its target is above its allocation and the rise
     /// interval does not hold it).
     pub(crate) rises: bool,
-    pub(crate) ceil_reason: AllocReason,
-    pub(crate) reason: AllocReason,
     pub(crate) node: u16,
-    pub(crate) order: u64, // a slot of the start order (shed.rs), not about this point
+    pub(crate) target: u32,
+    pub(crate) measured: [u32; 3], // per supply phase
+    pub(crate) order: u64,         // a slot of the start order (shed.rs), not about this point
     /// What the point's state was after its preparation (`step::point_deadline`).
     pub(crate) front: Front,
     pub(crate) memo: FillMemo,
@@ -321,8 +324,9 @@ impl Prepared {
     }
 }
 
-/// What a point's preparation writes to its working memory.
+/// What a point's preparation writes to its working memory (in `PointWork`'s order).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(C)]
 pub(crate) struct Prepared {
     pub(crate) ceil: u32,
     pub(crate) min: u32,

@@ -194,8 +194,10 @@ pub(crate) fn finish_point(
     p.put(bits::PWM_WAS, pwm && !wake && !domestic);
 
     // A latched pilot fault shows +12 V so that the vehicle's departure (A) can be seen (SU-2);
-    // protection devices and a welded contactor show State F (IN-2, CT-1).
-    let pilot = if w.reason == AllocReason::ProtectionDevice || p.has(bits::WELDED) || wake {
+    // protection devices and a welded contactor show State F (IN-2, CT-1). The protection is read
+    // from the input, not from the point's reason: a stop in the same step (LB-9's overload
+    // stops) may give the point another.
+    let pilot = if cx.protection || p.has(bits::WELDED) || wake {
         PilotOutput::StateF
     } else if pwm && !domestic && !pilot_fault {
         PilotOutput::Pwm

@@ -1038,6 +1038,7 @@ mod tests {
                 tree: self.tree,
                 advanced: true,
                 energy_dt: 0,
+                protection: false,
             }
         }
     }

@@ -186,6 +186,9 @@ pub(crate) struct Ctx<'a> {
     /// The time the metering counts for this step (ms): the gap since the last step, at most
     /// `max_gap_ms`.
     pub energy_dt: u64,
+    /// The protection devices have tripped (IN-2): every point shows State F, whatever reason
+    /// the step's passes give it.
+    pub protection: bool,
 }
 
 /// Runs one step over slices. Refuses (changing nothing) when a slice does not have one entry
@@ -270,6 +273,7 @@ pub fn step(
     let clock = *st;
     let tree = g.tree;
     tree.prepare(ncfg, nwork);
+    let cond = Conditions::of(g, inputs);
     let cx = Ctx {
         g,
         st: &clock,
@@ -279,6 +283,7 @@ pub fn step(
         tree,
         advanced: dt > 0,
         energy_dt: dt.min(u64::from(g.timers.max_gap_ms)),
+        protection: cond.protection,
     };
     let t = &g.timers;
     if dt > u64::from(t.max_gap_ms) {
@@ -290,7 +295,6 @@ pub fn step(
         .saturating_add(u64::from(t.contactor_release_ms))
         > 100;
 
-    let cond = Conditions::of(g, inputs);
     if cond.protection {
         errors |= StationErrors::PROTECTION_TRIPPED;
     }

@@ -891,6 +891,47 @@ fn in2_protection_devices_stop_everything_at_once() {
         .expect_contactor(1, true);
 }
 
+/// Proves IN-2 with LB-9: the protection devices trip in the very step in which a node that
+/// has been over its limit for the response time stops the point drawing most above its signal:
+/// every point still shows State F with its contactor open (the stop's reason, EV over-current,
+/// may be the one shown, but not +12 V: IN-2 is read from the input, not from the reason).
+#[test]
+fn in2_lb9_a_trip_in_the_step_of_an_overload_stop_still_shows_state_f() {
+    let raw = || {
+        let mut raw = station(40_000, [P32; 2]);
+        raw.inputs.in1 = Input1Function::ProtectionDevices;
+        raw
+    };
+    let start = |s: &mut Scenario<2, 1>| {
+        s.plug(0).ev(0, Ev::three_phase(32_000).over(1_900)).at(0);
+        s.ev(1, Ev::three_phase(32_000).over(1_000));
+        s.at(9_990).plug(1);
+    };
+    // Without a trip: the overload stop's step.
+    let mut s = Scenario::new(raw());
+    start(&mut s);
+    let t = s.until(15_300, |s| s.point(0).allocation_ma == 0);
+    assert!(t >= 15_000, "stopped at {t} ms");
+    assert_eq!(s.point(0).reason, AllocReason::EvOverCurrent);
+    // The same run with the trip in that step.
+    let mut s = Scenario::new(raw());
+    start(&mut s);
+    s.at(t - 1);
+    assert!(s.point(0).contactor && s.point(1).contactor);
+    s.input(true, false).step();
+    assert_eq!(
+        s.point(0).reason,
+        AllocReason::EvOverCurrent,
+        "the overload stop"
+    );
+    s.expect_error(StationErrors::PROTECTION_TRIPPED, true);
+    for p in 0..2 {
+        s.expect_alloc(p, 0)
+            .expect_contactor(p, false)
+            .expect_pilot(p, PilotOutput::StateF);
+    }
+}
+
 /// Proves IN-3: while the load-shedding input is active each ceiling is the load-shedding set
 /// point (reduced in the same step); below the minimum it pauses.
 #[test]

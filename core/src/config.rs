@@ -590,6 +590,20 @@ pub(crate) struct General {
 }
 
 impl General {
+    /// The scalar configuration of a one-point City station with the defaults (unit tests).
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> General {
+        let raw = RawConfig::with_defaults(
+            ProductFamily::City,
+            [PointConfig::three_phase(0, 32_000)],
+            [NodeConfig::station(None, 64_000)],
+        );
+        *Config::new(raw)
+            .expect("a valid configuration")
+            .view()
+            .general
+    }
+
     fn of<PS: AsRef<[PointConfig]>, NS: AsRef<[NodeConfig]>>(raw: &RawConfig<PS, NS>) -> Self {
         let nodes = raw.nodes.as_ref();
         let mut g = General {

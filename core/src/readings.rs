@@ -269,7 +269,6 @@ impl Bands {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, NodeConfig, PointConfig, ProductFamily, RawConfig};
     use crate::io::CpReading;
     use crate::types::VehicleState;
     use proptest::prelude::*;
@@ -332,15 +331,7 @@ mod tests {
     }
 
     fn general(tol: u32, hard: u32, over: u32, welded: u32, idle: u32) -> General {
-        let raw = RawConfig::with_defaults(
-            ProductFamily::City,
-            [PointConfig::three_phase(0, 32_000)],
-            [NodeConfig::station(None, 64_000)],
-        );
-        let mut g = *Config::new(raw)
-            .expect("a valid configuration")
-            .view()
-            .general;
+        let mut g = General::for_tests();
         g.thresholds.phase_tolerance_ma = tol;
         g.thresholds.overcurrent_hard_ma = hard;
         g.thresholds.overcurrent_tolerance_ma = over;

@@ -773,7 +773,7 @@ fn shortfall(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, NodeKind, ProductFamily, RawConfig};
+    use crate::config::NodeKind;
     use crate::meter::Energy;
     use crate::state::StationState;
     use proptest::prelude::*;
@@ -1044,15 +1044,7 @@ mod tests {
     }
 
     fn general(energy: bool, min_run_ms: u32) -> General {
-        let raw = RawConfig::with_defaults(
-            ProductFamily::City,
-            [PointConfig::three_phase(0, 32_000)],
-            [NodeConfig::station(None, 64_000)],
-        );
-        let mut g = *Config::new(raw)
-            .expect("a valid configuration")
-            .view()
-            .general;
+        let mut g = General::for_tests();
         g.shed_priority = if energy {
             ShedPriority::EnergyDelivered
         } else {

@@ -1071,9 +1071,7 @@ impl Sim {
             // point and the phase, within ± the EV's jitter.
             if ev.jitter > 0 {
                 for (ph, x) in m.iter_mut().enumerate().filter(|(_, x)| **x > 0) {
-                    let h = (now ^ (i as u64) << 40 ^ (ph as u64) << 56)
-                        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                        >> 33;
+                    let h = common::mix(now ^ (i as u64) << 40 ^ (ph as u64) << 56);
                     let span = u64::from(ev.jitter) * 2 + 1;
                     let delta = i64::try_from(h % span).unwrap_or(0) - i64::from(ev.jitter);
                     *x = x.saturating_add_signed(i32::try_from(delta).unwrap_or(0));

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Ev, Scenario, Slices, station};
+use common::{Ev, Scenario, Slices, mix, station};
 use loadpilot_core::{
     AllocReason, Config, ConfigError, Field, NodeConfig, NodeKind, Phase, PointConfig, PointFlags,
     ProductFamily, RawConfig, Reason, ShedPriority, StationErrors,
@@ -25,14 +25,6 @@ fn metered<const P: usize>(limit_ma: u32) -> Raw<P, 1> {
     let mut raw = station(limit_ma, [P32; P]);
     raw.nodes[0].site_meter = true;
     raw
-}
-
-/// SplitMix64: a fixed pseudo-random stream (STYLE "Tests").
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// Every point's runs (allocation > 0) and charging time over a scenario.

@@ -608,7 +608,7 @@ fn node_limits(
 /// Applies the targets: reductions at once, rises by the rise interval (PS-5) and only by what
 /// is free under the LB-9 count on every constraint above the point. Returns whether it read
 /// the LB-9 counts (some point was free to rise), the only part of the passes after the
-/// preparation that reads the measured currents where no node is over a limit.
+/// preparation that reads the measured currents where no LB-9 stops ran.
 #[inline]
 fn transfer(
     cx: &Ctx<'_>,

@@ -509,6 +509,151 @@ mod tests {
         b.2.iter().map(|w| (w.target, w.reason, w.node)).collect()
     }
 
+    /// Water-filling inputs in a few mA, so that the definition itself (`reference`) can run
+    /// them mA by mA: tight trees, minimums that may break the precondition, ceilings at or below
+    /// the minimum, equal levels and VIPs.
+    fn small_case() -> impl Strategy<Value = Case> {
+        (1usize..=6)
+            .prop_flat_map(|n| {
+                (
+                    proptest::collection::vec(0usize..64, n),
+                    proptest::collection::vec(proptest::array::uniform3(0u32..400), n),
+                    proptest::collection::vec(
+                        (
+                            0usize..64,
+                            prop_oneof![Just(6u32), 0u32..40],
+                            0u32..200,
+                            prop_oneof![Just(1u8), Just(2), Just(4), Just(7), 0u8..8],
+                            proptest::bool::weighted(0.2),
+                            proptest::bool::weighted(0.85),
+                        ),
+                        1..=12,
+                    ),
+                )
+            })
+            .prop_map(|(parents, lims, points)| Case {
+                parents,
+                lims,
+                points,
+                change: 11,
+                pick: 0,
+                value: 0,
+            })
+    }
+
+    /// LB-4 as the module doc defines it, literally: minimums first; then (VIPs first) the
+    /// lowest unfrozen points take one mA each per round, in index order, as long as their
+    /// ceiling and every constraint they load (nearest node first, phases in order) have room.
+    /// Returns each point's (target, reason, binding node), `Shed` / 0 for a point not selected.
+    fn reference(b: &Built) -> Vec<(u32, AllocReason, u16)> {
+        let (pcfg, ncfg, work, nodes) = b;
+        let path = |node: u16| {
+            let mut v = vec![usize::from(node)];
+            while let Some(p) = ncfg[*v.last().expect("node")].parent {
+                v.push(usize::from(p));
+            }
+            v
+        };
+        let mut used = vec![[0u32; 3]; nodes.len()];
+        let mut res: Vec<(u32, AllocReason, u16)> =
+            work.iter().map(|w| (0, w.reason, w.node)).collect();
+        for (i, w) in work.iter().enumerate().filter(|(_, w)| w.in_s) {
+            res[i].0 = w.min;
+            for n in path(pcfg[i].node) {
+                for ph in (0..3).filter(|ph| w.mask & (1 << ph) != 0) {
+                    used[n][ph] += w.min;
+                }
+            }
+        }
+        for vip_pass in [true, false] {
+            if vip_pass && !work.iter().any(|w| w.in_s && w.vip) {
+                continue;
+            }
+            let mut frozen: Vec<bool> = work.iter().map(|w| !w.in_s || w.vip != vip_pass).collect();
+            loop {
+                for (i, w) in work.iter().enumerate() {
+                    if !frozen[i] && res[i].0 >= w.ceil {
+                        frozen[i] = true;
+                        res[i].1 = w.ceil_reason;
+                        res[i].2 = NO_NODE;
+                    }
+                }
+                let Some(lo) = (0..work.len())
+                    .filter(|&i| !frozen[i])
+                    .map(|i| res[i].0)
+                    .min()
+                else {
+                    break;
+                };
+                for (i, w) in work.iter().enumerate() {
+                    if frozen[i] || res[i].0 != lo {
+                        continue;
+                    }
+                    let full = path(pcfg[i].node).into_iter().find_map(|n| {
+                        (0..3)
+                            .find(|&ph| w.mask & (1 << ph) != 0 && used[n][ph] >= nodes[n].lim[ph])
+                            .map(|ph| (n, ph))
+                    });
+                    if let Some((n, ph)) = full {
+                        frozen[i] = true;
+                        res[i].1 = nodes[n].lim_reason[ph];
+                        res[i].2 = u16::try_from(n).expect("few");
+                    } else {
+                        res[i].0 += 1;
+                        for n in path(pcfg[i].node) {
+                            for ph in (0..3).filter(|ph| w.mask & (1 << ph) != 0) {
+                                used[n][ph] += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (r, w) in res.iter_mut().zip(work) {
+            if !w.in_s {
+                r.0 = 0;
+            }
+        }
+        res
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// LB-4, TREE-1, LB-12: the water-filling (whole rounds in strides, mA by mA where a
+        /// constraint is short) gives every point the target, reason and binding node of the
+        /// definition run mA by mA (`reference`), on trees, per phase, VIPs first, including
+        /// minimums that do not fit (every point then stops at its minimum at the full
+        /// constraint).
+        #[test]
+        fn lb4_tree1_lb12_the_water_filling_is_the_definition(c in small_case()) {
+            let mut b = build(&c);
+            for (w, &(_, min, ceil, ..)) in b.2.iter_mut().zip(&c.points) {
+                w.ceil = ceil;
+                w.min = min;
+            }
+            for (n, (nw, l)) in b.3.iter_mut().zip(&c.lims).enumerate() {
+                nw.lim = *l;
+                if n % 2 == 1 {
+                    nw.lim_reason = [AllocReason::SetPoint, AllocReason::Fallback, AllocReason::NodeLimit];
+                }
+            }
+            let want = reference(&b);
+            run(&mut b);
+            let got: Vec<(u32, AllocReason, u16)> = b
+                .2
+                .iter()
+                .map(|w| if w.in_s { (w.target, w.reason, w.node) } else { (w.target, AllocReason::Shed, 0) })
+                .collect();
+            let want: Vec<(u32, AllocReason, u16)> = want
+                .into_iter()
+                .zip(&b.2)
+                .map(|(r, w)| if w.in_s { r } else { (r.0, AllocReason::Shed, 0) })
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2048))]
 

@@ -391,39 +391,62 @@ mod tests {
 
     /// Random water-filling inputs: a tree of up to 6 nodes (parents listed first), up to 10
     /// points with random minimums, ceilings, phases, VIP marks and selection.
+    /// Per point: node, minimum, ceiling, phases, VIP mark, selected.
+    type CasePoints = Vec<(usize, u32, u32, u8, bool, bool)>;
+
     #[derive(Clone, Debug)]
     struct Case {
         parents: Vec<usize>,
         lims: Vec<[u32; 3]>,
-        points: Vec<(usize, u32, u32, u8, bool, bool)>, // node, min, ceil, mask, vip, in_s
+        points: CasePoints,
         change: u8,
         pick: usize,
         value: u32,
     }
 
-    fn case() -> impl Strategy<Value = Case> {
-        (1usize..=6)
-            .prop_flat_map(|n| {
-                (
-                    proptest::collection::vec(0usize..64, n),
-                    proptest::collection::vec(proptest::array::uniform3(0u32..60_000), n),
-                    proptest::collection::vec(
-                        (
-                            0usize..64,
-                            6_000u32..16_000,
-                            0u32..40_000,
-                            prop_oneof![Just(1u8), Just(2), Just(4), Just(7)],
-                            proptest::bool::weighted(0.2),
-                            proptest::bool::weighted(0.8),
-                        ),
-                        1..=10,
+    /// The tree and points of a `Case`: up to 6 nodes with limits from `lims`, `points` points
+    /// with minimums from `min`, ceilings from `ceil`, phases from `mask`.
+    fn tree_and_points(
+        lims: core::ops::Range<u32>,
+        min: BoxedStrategy<u32>,
+        ceil: core::ops::Range<u32>,
+        mask: BoxedStrategy<u8>,
+        points: core::ops::RangeInclusive<usize>,
+    ) -> impl Strategy<Value = (Vec<usize>, Vec<[u32; 3]>, CasePoints)> {
+        (1usize..=6).prop_flat_map(move |n| {
+            (
+                proptest::collection::vec(0usize..64, n),
+                proptest::collection::vec(proptest::array::uniform3(lims.clone()), n),
+                proptest::collection::vec(
+                    (
+                        0usize..64,
+                        min.clone(),
+                        ceil.clone(),
+                        mask.clone(),
+                        proptest::bool::weighted(0.2),
+                        proptest::bool::weighted(0.8),
                     ),
-                    0u8..12,
-                    0usize..64,
-                    0u32..40_000,
-                )
-            })
-            .prop_map(|(parents, lims, points, change, pick, value)| Case {
+                    points.clone(),
+                ),
+            )
+        })
+    }
+
+    fn case() -> impl Strategy<Value = Case> {
+        let mask = prop_oneof![Just(1u8), Just(2), Just(4), Just(7)].boxed();
+        (
+            tree_and_points(
+                0..60_000,
+                (6_000u32..16_000).boxed(),
+                0..40_000,
+                mask,
+                1..=10,
+            ),
+            0u8..12,
+            0usize..64,
+            0u32..40_000,
+        )
+            .prop_map(|((parents, lims, points), change, pick, value)| Case {
                 parents,
                 lims,
                 points,
@@ -513,32 +536,18 @@ mod tests {
     /// them mA by mA: tight trees, minimums that may break the precondition, ceilings at or below
     /// the minimum, equal levels and VIPs.
     fn small_case() -> impl Strategy<Value = Case> {
-        (1usize..=6)
-            .prop_flat_map(|n| {
-                (
-                    proptest::collection::vec(0usize..64, n),
-                    proptest::collection::vec(proptest::array::uniform3(0u32..400), n),
-                    proptest::collection::vec(
-                        (
-                            0usize..64,
-                            prop_oneof![Just(6u32), 0u32..40],
-                            0u32..200,
-                            prop_oneof![Just(1u8), Just(2), Just(4), Just(7), 0u8..8],
-                            proptest::bool::weighted(0.2),
-                            proptest::bool::weighted(0.85),
-                        ),
-                        1..=12,
-                    ),
-                )
-            })
-            .prop_map(|(parents, lims, points)| Case {
+        let min = prop_oneof![Just(6u32), 0u32..40].boxed();
+        let mask = prop_oneof![Just(1u8), Just(2), Just(4), Just(7), 0u8..8].boxed();
+        tree_and_points(0..400, min, 0..200, mask, 1..=12).prop_map(|(parents, lims, points)| {
+            Case {
                 parents,
                 lims,
                 points,
                 change: 11,
                 pick: 0,
                 value: 0,
-            })
+            }
+        })
     }
 
     /// LB-4 as the module doc defines it, literally: minimums first; then (VIPs first) the

@@ -17,9 +17,10 @@
 //! A point selected here may still have to wait for its current while other EVs reduce (LB-9,
 //! in `step.rs`).
 
-use crate::balance::{add_on_constraints, for_each_ancestor, phases};
+use crate::balance::add_on_constraints;
 use crate::config::{
-    General, MAX_POINTS, NodeConfig, PointConfig, ShedPriority, is_beneath, start_threshold,
+    General, MAX_DEPTH, MAX_POINTS, NodeConfig, PointConfig, ShedPriority, is_beneath,
+    start_threshold,
 };
 use crate::io::NO_NODE;
 use crate::state::{NodeWork, PointState, PointWork, Run, Stamp, bits};
@@ -750,24 +751,20 @@ fn shortfall(
     p: &PointWork,
 ) -> Option<u16> {
     let thr = start_threshold(&g.thresholds, p.min, p.ceil);
-    let mut short: Option<usize> = None;
-    for_each_ancestor(ncfg, pc.node, |n| {
-        if short.is_some() {
-            return;
-        }
-        if let Some(ns) = nodes.get(n) {
-            let base = if p.vip { ns.sum_vip } else { ns.sum_min };
-            for ph in phases(p.mask) {
-                let b = base.get(ph).copied().unwrap_or(u32::MAX);
-                let l = ns.lim.get(ph).copied().unwrap_or(0);
-                if b.saturating_add(thr) > l {
-                    short = Some(n);
-                    return;
+    let mut cur = Some(pc.node);
+    for _ in 0..MAX_DEPTH {
+        let n = cur?;
+        if let Some(ns) = nodes.get(usize::from(n)) {
+            let base = if p.vip { &ns.sum_vip } else { &ns.sum_min };
+            for (ph, (b, l)) in base.iter().zip(ns.lim).enumerate() {
+                if p.mask & (1 << ph) != 0 && b.saturating_add(thr) > l {
+                    return Some(n);
                 }
             }
         }
-    });
-    short.map(|n| u16::try_from(n).unwrap_or(NO_NODE))
+        cur = ncfg.get(usize::from(n)).and_then(|x| x.parent);
+    }
+    None
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@
 //!   stepping every millisecond sees (`tests/deadlines.rs`), but for the energy register: MT-1
 //!   counts a step's measured current over the gap since the last step.
 
-use crate::balance::{add_on_constraints, fill, for_each_ancestor, phases};
+use crate::balance::{add_on_constraints, fill, for_each_ancestor};
 use crate::config::{
     ConfigView, General, Input1Function, Input2Function, NodeConfig, PointConfig,
     default_node_fail_safe,
@@ -680,10 +680,11 @@ fn rise(
         let mut at = NO_NODE;
         for_each_ancestor(ncfg, pc.node, |n| {
             if let Some(ns) = nodes.get(n) {
-                for ph in phases(w.mask) {
-                    let used = ns.used.get(ph).copied().unwrap_or(u32::MAX);
-                    let free = ns.lim.get(ph).copied().unwrap_or(0).saturating_sub(used);
-                    let most = p.alloc_ma.saturating_add(free);
+                for (ph, (used, lim)) in ns.used.iter().zip(ns.lim).enumerate() {
+                    if w.mask & (1 << ph) == 0 {
+                        continue;
+                    }
+                    let most = p.alloc_ma.saturating_add(lim.saturating_sub(*used));
                     if most < x_max {
                         x_max = most;
                         at = u16::try_from(n).unwrap_or(NO_NODE);

@@ -376,7 +376,7 @@ pub(crate) fn prepare(
     // The inputs as given first (equal in a quiet step unless a reading jitters), then as the
     // preparation reads them (`read_alike`).
     if keys
-        && (w.quiet.inputs == *pi || read_alike(cx.g, &mut w.quiet, pi))
+        && (same_inputs(&w.quiet.inputs, pi) || read_alike(cx.g, &mut w.quiet, pi))
         && same_state(p, &w.quiet.state)
     {
         let q = &w.quiet;
@@ -490,6 +490,13 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
         && *run == b.run
         && *phase_mode == b.phase_mode
         && *phase_cand == b.phase_cand
+}
+
+/// Whether the inputs are the memo's. Out of line: inlined into the step, the comparison's
+/// branches made the compiler reload the step's loop registers at each of them.
+#[inline(never)]
+fn same_inputs(a: &PointInputs, b: &PointInputs) -> bool {
+    a == b
 }
 
 /// Whether inputs that differ from the memo's (`q.inputs`) are read by the preparation as those

@@ -6,7 +6,7 @@ use crate::config::{General, Location, PointConfig};
 use crate::io::PointInputs;
 use crate::io::PointOutput;
 use crate::pilot::{decode_ma, duty_permille};
-use crate::point::{same_after_passes, same_state};
+use crate::point::{same_after_passes, same_state_apart};
 use crate::state::{Mid, PointState, PointWork, Run, Stamp, StationState, bits};
 use crate::step::Ctx;
 use crate::types::{AllocReason, Commands, PilotOutput, PointFlags, VehicleState};
@@ -51,7 +51,7 @@ pub(crate) fn finish(
     let start = q.prep && cx.advanced && same_after_passes(p, &q.state);
     finish_point(cx, pc, p, w, pi, po, cluster);
     let now = u64::from(cx.st.now.0);
-    let until = if start && same_state(p, &w.quiet.state) {
+    let until = if start && same_state_apart(p, &w.quiet.state) {
         fin_until(cx.g, p, now)
     } else {
         0

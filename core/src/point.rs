@@ -492,6 +492,12 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
         && *phase_cand == b.phase_cand
 }
 
+/// `same_state`, out of line (where the step's registers would otherwise be reloaded).
+#[inline(never)]
+pub(crate) fn same_state_apart(a: &PointState, b: &PointState) -> bool {
+    same_state(a, b)
+}
+
 /// Whether the inputs are the memo's. Out of line: inlined into the step, the comparison's
 /// branches made the compiler reload the step's loop registers at each of them.
 #[inline(never)]

@@ -807,7 +807,8 @@ fn memo_deadline(cx: &Ctx<'_>, p: &PointState, w: &mut PointWork, i: usize) -> (
 /// input or another timer (a point in C waiting for current after its closing debounce, a
 /// resumed session whose EV charges past the wake-up time, a latched weld whose current still
 /// flows). Counting it would ask for a step 1 ms later, in every step, for as long as it lasts.
-#[inline(always)]
+/// (Out of line: the step's loop over the points keeps fewer values in flight.)
+#[inline(never)]
 fn point_deadline(cx: &Ctx<'_>, p: &PointState, w: &PointWork, i: usize) -> (u64, bool) {
     let Ctx { g, st, now_ms, .. } = *cx;
     let t = &g.timers;

@@ -743,6 +743,8 @@ fn sort_slots(work: &mut [PointWork], m: usize) {
 
 /// The first node on which a waiting point's start threshold (LB-6) does not fit over the
 /// minimums already selected (only the VIP minimums for a VIP, LB-5), or `None` if it fits.
+/// Out of line: inlined at its four callers it added 7 KB of text to the firmware library.
+#[inline(never)]
 fn shortfall(
     g: &General,
     ncfg: &[NodeConfig],

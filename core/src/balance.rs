@@ -389,11 +389,12 @@ mod tests {
     use crate::config::NodeKind;
     use proptest::prelude::*;
 
-    /// Random water-filling inputs: a tree of up to 6 nodes (parents listed first), up to 10
-    /// points with random minimums, ceilings, phases, VIP marks and selection.
     /// Per point: node, minimum, ceiling, phases, VIP mark, selected.
     type CasePoints = Vec<(usize, u32, u32, u8, bool, bool)>;
 
+    /// Random water-filling inputs: a tree of up to 6 nodes (parents listed first), points with
+    /// minimums, ceilings, phases, VIP marks and selection (`tree_and_points`), and one change
+    /// to make to them (`change`).
     #[derive(Clone, Debug)]
     struct Case {
         parents: Vec<usize>,

@@ -508,17 +508,23 @@ fn same_inputs(a: &PointInputs, b: &PointInputs) -> bool {
 /// Whether inputs that differ from the memo's (`q.inputs`) are read by the preparation as those
 /// were: equal but for the readings, and the readings within the bands around the memo's
 /// (`Bands`, against the memo's state, whose vehicle and offers are those its readings were
-/// read with; made by the first step that asks, kept with the memo). Out of line: the usual
+/// read with; made by the first step whose readings are within them, kept with the memo). Out of line: the usual
 /// step, whose inputs repeat, does not carry it.
 #[inline(never)]
 fn read_alike(g: &General, q: &mut QuietMemo, pi: &PointInputs) -> bool {
     if !same_but_readings(&q.inputs, pi) {
         return false;
     }
-    if !q.bands.valid {
-        q.bands = Bands::around(g, &q.state, &q.inputs);
+    if q.bands.valid {
+        return q.bands.hold(g, pi);
     }
-    q.bands.hold(g, pi)
+    match Bands::around_holding(g, &q.state, &q.inputs, pi) {
+        Some(bands) => {
+            q.bands = bands;
+            true
+        }
+        None => false,
+    }
 }
 
 /// `same_state` for a point whose state was the same as `b` before the step's passes between

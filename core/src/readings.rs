@@ -133,7 +133,7 @@ const PP_BREAKS: [u32; 9] = [80, 141, 164, 309, 400, 937, 1_100, 2_461, 4_501];
 /// with the same measured phases above the phase tolerance) have the same `Sensed` against the
 /// same state and configuration, so the check of a step's readings is a few comparisons. Made,
 /// around the memo's inputs and against its state, by the first step whose readings differ
-/// from them (point.rs `read_alike`), gone with the memo.
+/// from them but are within them (point.rs `read_alike`), gone with the memo.
 /// Each band is `[lo, hi)` between the breaks around the reading, so a reading can only be in
 /// it where no break lies between it and the reading the band was made from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -204,39 +204,80 @@ impl Bands {
         drawn: (0, 0),
     };
 
-    /// The bands around the readings of `pi`, for the state `p` (whose believed pilot state and
-    /// offers `Sensed::of` reads).
-    #[cold]
+    /// The bands around the readings of `a` (as `Bands::around`) if the readings of `b` are within
+    /// them (`hold`), else `None`: made band by band, and given up at the first band that `b`'s
+    /// reading is outside of (or given where `a`'s is not, or the other way round). A check that
+    /// fails keeps nothing, so a point whose readings moved across a threshold (a plug-in, an EV
+    /// following a new offer) pays for the bands up to the one they left only. Out of line: the
+    /// usual step does not carry it.
     #[inline(never)]
-    pub(crate) fn around(g: &General, p: &PointState, pi: &PointInputs) -> Bands {
-        let mut b = Bands {
+    pub(crate) fn around_holding(
+        g: &General,
+        p: &PointState,
+        a: &PointInputs,
+        b: &PointInputs,
+    ) -> Option<Bands> {
+        let mut bands = Bands {
             valid: true,
             ..Bands::NONE
         };
-        if let Some(cp) = pi.cp {
-            b.given |= 1;
-            b.high = band(cp.high_mv, &HIGH_BREAKS, i32::MIN, i32::MAX);
-            b.low = band(cp.low_mv, &LOW_BREAKS, i32::MIN, i32::MAX);
-        }
-        if let Some(ohm) = pi.pp_ohm {
-            b.given |= 2;
-            b.pp = band(ohm, &PP_BREAKS, u32::MIN, u32::MAX);
-        }
-        if let Some(m) = pi.measured_ma {
-            b.given |= 4;
-            b.phases = phases_above(&m, g.thresholds.phase_tolerance_ma);
-            let drawn = m.iter().copied().max().unwrap_or(0);
-            let (mut lo, mut hi) = (u32::MIN, u32::MAX);
-            for t in drawn_breaks(g, p).into_iter().flatten() {
-                if t <= drawn {
-                    lo = lo.max(t);
-                } else {
-                    hi = hi.min(t);
+        match (a.cp, b.cp) {
+            (None, None) => {}
+            (Some(ca), Some(cb)) => {
+                bands.given |= 1;
+                bands.high = band(ca.high_mv, &HIGH_BREAKS, i32::MIN, i32::MAX);
+                bands.low = band(ca.low_mv, &LOW_BREAKS, i32::MIN, i32::MAX);
+                if !(within(cb.high_mv, bands.high) && within(cb.low_mv, bands.low)) {
+                    return None;
                 }
             }
-            b.drawn = (lo, hi);
+            _ => return None,
         }
-        b
+        match (a.measured_ma, b.measured_ma) {
+            (None, None) => {}
+            (Some(ma), Some(mb)) => {
+                bands.given |= 4;
+                let tol = g.thresholds.phase_tolerance_ma;
+                bands.phases = phases_above(&ma, tol);
+                if phases_above(&mb, tol) != bands.phases {
+                    return None;
+                }
+                let drawn = ma[0].max(ma[1]).max(ma[2]);
+                let (mut lo, mut hi) = (u32::MIN, u32::MAX);
+                for t in drawn_breaks(g, p).into_iter().flatten() {
+                    if t <= drawn {
+                        lo = lo.max(t);
+                    } else {
+                        hi = hi.min(t);
+                    }
+                }
+                bands.drawn = (lo, hi);
+                if !within(mb[0].max(mb[1]).max(mb[2]), bands.drawn) {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+        match (a.pp_ohm, b.pp_ohm) {
+            (None, None) => {}
+            (Some(oa), Some(ob)) => {
+                bands.given |= 2;
+                bands.pp = band(oa, &PP_BREAKS, u32::MIN, u32::MAX);
+                if !within(ob, bands.pp) {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+        Some(bands)
+    }
+
+    /// The bands around the readings of `pi`, for the state `p` (whose believed pilot state and
+    /// offers `Sensed::of` reads): `around_holding` of `pi` against itself, which every reading
+    /// is within.
+    #[cfg(test)]
+    pub(crate) fn around(g: &General, p: &PointState, pi: &PointInputs) -> Bands {
+        Bands::around_holding(g, p, pi, pi).unwrap_or(Bands::NONE)
     }
 
     /// Whether `pi`'s readings are within the bands (then `Sensed::of` reads them as it read
@@ -421,6 +462,12 @@ mod tests {
             if bands.hold(&g, &b) {
                 prop_assert_eq!(Sensed::of(&g, &p, &b), Sensed::of(&g, &p, &a));
             }
+            // The check made band by band, as the memo makes it: the same answer, and where
+            // `b` holds, the same bands.
+            prop_assert_eq!(
+                Bands::around_holding(&g, &p, &a, &b),
+                bands.hold(&g, &b).then_some(bands)
+            );
             prop_assert!(!Bands::NONE.hold(&g, &a));
         }
 

@@ -129,6 +129,28 @@ impl PointInputs {
         setpoint: None,
         commands: Commands::EMPTY,
     };
+
+    /// The one-byte fields (the flags, the three-state feedbacks, the remote command and the
+    /// pilot state), for comparing them as one array: a few wide comparisons, where field by
+    /// field each was a load, a comparison and a branch (`point::same_inputs`,
+    /// `readings::same_but_readings`). In the order rustc lays them out today, which lets the
+    /// array be read with two loads; any order gives the same answer.
+    #[inline(always)]
+    pub(crate) fn small_fields(&self) -> [u8; 10] {
+        let tri = |x: Option<bool>| x.map_or(2, u8::from);
+        [
+            u8::from(self.domestic),
+            u8::from(self.reset),
+            u8::from(self.offline),
+            u8::from(self.authorised),
+            u8::from(self.vip),
+            tri(self.contactor_feedback),
+            tri(self.lock_closed),
+            tri(self.shutter_open),
+            self.remote as u8,
+            self.vehicle as u8,
+        ]
+    }
 }
 
 impl PointOutput {

@@ -461,35 +461,51 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
         phase_cand,
         vehicle,
     } = a;
-    // In the order of the fields (`PointState` is `repr(C)`).
+    // In the order of the fields (`PointState` is `repr(C)`), the 32-bit ones four at a time and
+    // the one-byte ones together, as arrays: a few wide comparisons, where field by field each
+    // was a load, a comparison and a branch.
+    fn same<const N: usize>(x: [u32; N], y: [u32; N]) -> bool {
+        x == y
+    }
     *bits == b.bits
-        && *alloc_ma == b.alloc_ma
-        && *offer_ma == b.offer_ma
-        && *offer_high_ma == b.offer_high_ma
-        && *session_id == b.session_id
-        && *sess_since == b.sess_since
-        && *since == b.since
-        && *last_rise == b.last_rise
-        && *idle_since == b.idle_since
-        && *phase_since == b.phase_since
-        && *over_since == b.over_since
-        && *pwm_off_at == b.pwm_off_at
-        && *c_since == b.c_since
-        && *pwm_since == b.pwm_since
-        && *cand_since == b.cand_since
-        && *diode_since == b.diode_since
-        && *wake_at == b.wake_at
-        && *f_at == b.f_at
-        && *opened_at == b.opened_at
-        && *weld_since == b.weld_since
+        && same(
+            [*alloc_ma, *offer_ma, *offer_high_ma, *session_id],
+            [b.alloc_ma, b.offer_ma, b.offer_high_ma, b.session_id],
+        )
+        && same(
+            [sess_since.0, since.0, last_rise.0, idle_since.0],
+            [b.sess_since.0, b.since.0, b.last_rise.0, b.idle_since.0],
+        )
+        && same(
+            [phase_since.0, over_since.0, pwm_off_at.0, c_since.0],
+            [b.phase_since.0, b.over_since.0, b.pwm_off_at.0, b.c_since.0],
+        )
+        && same(
+            [pwm_since.0, cand_since.0, diode_since.0, wake_at.0],
+            [b.pwm_since.0, b.cand_since.0, b.diode_since.0, b.wake_at.0],
+        )
+        && same(
+            [f_at.0, opened_at.0, weld_since.0],
+            [b.f_at.0, b.opened_at.0, b.weld_since.0],
+        )
         && (*offer_ma >= *offer_high_ma || *offer_high_at == b.offer_high_at)
-        && *cand == b.cand
-        && *vehicle == b.vehicle
-        && *status == b.status
-        && *last_error == b.last_error
-        && *run == b.run
-        && *phase_mode == b.phase_mode
-        && *phase_cand == b.phase_cand
+        && [
+            *cand as u8,
+            *vehicle as u8,
+            *status as u8,
+            *last_error as u8,
+            *run as u8,
+            *phase_mode,
+            *phase_cand,
+        ] == [
+            b.cand as u8,
+            b.vehicle as u8,
+            b.status as u8,
+            b.last_error as u8,
+            b.run as u8,
+            b.phase_mode,
+            b.phase_cand,
+        ]
 }
 
 /// `same_state`, out of line (where the step's registers would otherwise be reloaded).
@@ -502,7 +518,42 @@ pub(crate) fn same_state_apart(a: &PointState, b: &PointState) -> bool {
 /// branches made the compiler reload the step's loop registers at each of them.
 #[inline(never)]
 fn same_inputs(a: &PointInputs, b: &PointInputs) -> bool {
-    a == b
+    // Every field is named here, so that a new one cannot be forgotten (the one-byte ones,
+    // `_`, in `small_fields`).
+    let PointInputs {
+        cp,
+        vehicle: _,
+        pp_ohm,
+        domestic: _,
+        contactor_feedback: _,
+        temperature_dc,
+        meter_mwh,
+        reset: _,
+        badge,
+        remote: _,
+        offline: _,
+        lock_closed: _,
+        shutter_open: _,
+        authorised: _,
+        vip: _,
+        measured_ma,
+        ev_limit_ma,
+        cable_ma,
+        setpoint,
+        commands,
+    } = a;
+    // The one-byte fields as one array (`small_fields`), then the others.
+    a.small_fields() == b.small_fields()
+        && *commands == b.commands
+        && *cp == b.cp
+        && *pp_ohm == b.pp_ohm
+        && *measured_ma == b.measured_ma
+        && *temperature_dc == b.temperature_dc
+        && *meter_mwh == b.meter_mwh
+        && *badge == b.badge
+        && *ev_limit_ma == b.ev_limit_ma
+        && *cable_ma == b.cable_ma
+        && *setpoint == b.setpoint
 }
 
 /// Whether inputs that differ from the memo's (`q.inputs`) are read by the preparation as those
@@ -769,4 +820,296 @@ fn thermal_derating(
             .unwrap_or(min)
             .max(min),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::{CpReading, SetPoint};
+    use crate::session::{Badge, BadgeKind, LastError, OutletStatus, Remote};
+    use crate::state::{Run, Stamp};
+    use crate::types::{Commands, VehicleState};
+    use proptest::prelude::*;
+
+    /// Each of these changes one field of a `PointState`, every field once, in the order of
+    /// the struct, with the name of the field.
+    type StateChange = (&'static str, fn(&mut PointState));
+    const STATE_CHANGES: [StateChange; 30] = [
+        ("bits", |p| p.bits ^= 1 << 7),
+        ("energy", |p| p.energy.mwh ^= 1),
+        ("meter_last", |p| p.meter_last ^= 1),
+        ("alloc_ma", |p| p.alloc_ma ^= 1),
+        ("offer_ma", |p| p.offer_ma ^= 1),
+        ("offer_high_ma", |p| p.offer_high_ma ^= 1),
+        ("session_id", |p| p.session_id ^= 1),
+        ("sess_since", |p| p.sess_since.0 ^= 1),
+        ("since", |p| p.since.0 ^= 1),
+        ("last_rise", |p| p.last_rise.0 ^= 1),
+        ("idle_since", |p| p.idle_since.0 ^= 1),
+        ("phase_since", |p| p.phase_since.0 ^= 1),
+        ("over_since", |p| p.over_since.0 ^= 1),
+        ("pwm_off_at", |p| p.pwm_off_at.0 ^= 1),
+        ("c_since", |p| p.c_since.0 ^= 1),
+        ("pwm_since", |p| p.pwm_since.0 ^= 1),
+        ("cand_since", |p| p.cand_since.0 ^= 1),
+        ("diode_since", |p| p.diode_since.0 ^= 1),
+        ("wake_at", |p| p.wake_at.0 ^= 1),
+        ("f_at", |p| p.f_at.0 ^= 1),
+        ("opened_at", |p| p.opened_at.0 ^= 1),
+        ("weld_since", |p| p.weld_since.0 ^= 1),
+        ("offer_high_at", |p| p.offer_high_at.0 ^= 1),
+        ("cand", |p| p.cand = other_vehicle(p.cand)),
+        ("vehicle", |p| p.vehicle = other_vehicle(p.vehicle)),
+        ("status", |p| {
+            p.status = if p.status == OutletStatus::InitDone {
+                OutletStatus::ChargeLoopStarted
+            } else {
+                OutletStatus::InitDone
+            }
+        }),
+        ("last_error", |p| {
+            p.last_error = if p.last_error == LastError::None {
+                LastError::BadgeUnknown
+            } else {
+                LastError::None
+            }
+        }),
+        ("run", |p| {
+            p.run = if p.run == Run::Running {
+                Run::Idle
+            } else {
+                Run::Running
+            }
+        }),
+        ("phase_mode", |p| p.phase_mode ^= 1),
+        ("phase_cand", |p| p.phase_cand ^= 1),
+    ];
+
+    fn other_vehicle(v: VehicleState) -> VehicleState {
+        if v == VehicleState::C {
+            VehicleState::B
+        } else {
+            VehicleState::C
+        }
+    }
+
+    /// Each of these changes one field of a `PointInputs`, every field once, in the order of
+    /// the struct, each way between `None` and `Some` where it is an option.
+    type InputChange = (&'static str, fn(&mut PointInputs));
+    const INPUT_CHANGES: [InputChange; 20] = [
+        ("cp", |i| {
+            i.cp = match i.cp {
+                None => Some(CpReading {
+                    high_mv: 9_000,
+                    low_mv: -12_000,
+                }),
+                Some(c) if c.low_mv % 2 == 0 => Some(CpReading {
+                    low_mv: c.low_mv ^ 1,
+                    ..c
+                }),
+                Some(_) => None,
+            }
+        }),
+        ("vehicle", |i| i.vehicle = other_vehicle(i.vehicle)),
+        ("pp_ohm", |i| i.pp_ohm = flip(i.pp_ohm, 220, |x| x ^ 1)),
+        ("domestic", |i| i.domestic ^= true),
+        ("contactor_feedback", |i| {
+            i.contactor_feedback = flip(i.contactor_feedback, true, |x| !x)
+        }),
+        ("temperature_dc", |i| {
+            i.temperature_dc = flip(i.temperature_dc, 250, |x| x ^ 1)
+        }),
+        ("meter_mwh", |i| {
+            i.meter_mwh = flip(i.meter_mwh, 7, |x| x ^ 1)
+        }),
+        ("reset", |i| i.reset ^= true),
+        ("badge", |i| {
+            i.badge = flip(
+                i.badge,
+                Badge {
+                    id: 5,
+                    kind: BadgeKind::User,
+                    booker: false,
+                    cached: false,
+                },
+                |b| Badge {
+                    cached: !b.cached,
+                    ..b
+                },
+            )
+        }),
+        ("remote", |i| {
+            i.remote = if i.remote == Remote::None {
+                Remote::Stop
+            } else {
+                Remote::None
+            }
+        }),
+        ("offline", |i| i.offline ^= true),
+        ("lock_closed", |i| {
+            i.lock_closed = flip(i.lock_closed, false, |x| !x)
+        }),
+        ("shutter_open", |i| {
+            i.shutter_open = flip(i.shutter_open, true, |x| !x)
+        }),
+        ("authorised", |i| i.authorised ^= true),
+        ("vip", |i| i.vip ^= true),
+        ("measured_ma", |i| {
+            i.measured_ma = flip(i.measured_ma, [0; 3], |m| [m[0], m[1], m[2] ^ 1])
+        }),
+        ("ev_limit_ma", |i| {
+            i.ev_limit_ma = flip(i.ev_limit_ma, 16_000, |x| x ^ 1)
+        }),
+        ("cable_ma", |i| {
+            i.cable_ma = flip(i.cable_ma, 20_000, |x| x ^ 1)
+        }),
+        ("setpoint", |i| {
+            i.setpoint = flip(
+                i.setpoint,
+                SetPoint {
+                    current_ma: 6_000,
+                    received_ms: 3,
+                },
+                |s| SetPoint {
+                    received_ms: s.received_ms ^ 1,
+                    ..s
+                },
+            )
+        }),
+        ("commands", |i| i.commands = Commands(i.commands.0 ^ 4)),
+    ];
+
+    /// `Some(x)` for `None`, else every other time another value, every other time `None`
+    /// (by the parity of the value's own first bit, so that both happen over the cases).
+    fn flip<T: Copy + core::hash::Hash>(x: Option<T>, new: T, other: fn(T) -> T) -> Option<T> {
+        match x {
+            None => Some(new),
+            Some(v) if parity(&v) => Some(other(v)),
+            Some(_) => None,
+        }
+    }
+
+    fn parity<T: core::hash::Hash>(v: &T) -> bool {
+        struct Sum(u64);
+        impl core::hash::Hasher for Sum {
+            fn finish(&self) -> u64 {
+                self.0
+            }
+            fn write(&mut self, bytes: &[u8]) {
+                self.0 = bytes
+                    .iter()
+                    .fold(self.0, |a, b| a.wrapping_add(u64::from(*b)));
+            }
+        }
+        let mut h = Sum(0);
+        v.hash(&mut h);
+        core::hash::Hasher::finish(&h).is_multiple_of(2)
+    }
+
+    fn any_vehicle() -> impl Strategy<Value = VehicleState> {
+        prop_oneof![
+            Just(VehicleState::A),
+            Just(VehicleState::B),
+            Just(VehicleState::C),
+            Just(VehicleState::F),
+        ]
+    }
+
+    fn any_state() -> impl Strategy<Value = PointState> {
+        (
+            any::<u64>(),
+            proptest::array::uniform32(0u32..4),
+            (any_vehicle(), any_vehicle(), any::<bool>(), 0u8..4),
+        )
+            .prop_map(|(bits, v, (cand, vehicle, running, phase))| {
+                let mut p = PointState::new();
+                p.bits = bits;
+                p.energy.mwh = u64::from(v[0]);
+                p.meter_last = u64::from(v[1]);
+                p.alloc_ma = v[2];
+                p.offer_ma = v[3];
+                p.offer_high_ma = v[4];
+                p.session_id = v[5];
+                for (k, s) in [
+                    &mut p.sess_since,
+                    &mut p.since,
+                    &mut p.last_rise,
+                    &mut p.idle_since,
+                    &mut p.phase_since,
+                    &mut p.over_since,
+                    &mut p.pwm_off_at,
+                    &mut p.c_since,
+                    &mut p.pwm_since,
+                    &mut p.cand_since,
+                    &mut p.diode_since,
+                    &mut p.wake_at,
+                    &mut p.f_at,
+                    &mut p.opened_at,
+                    &mut p.weld_since,
+                    &mut p.offer_high_at,
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    *s = Stamp(v.get(k + 6).copied().unwrap_or(0));
+                }
+                p.cand = cand;
+                p.vehicle = vehicle;
+                p.run = if running { Run::Running } else { Run::Waiting };
+                p.phase_mode = phase;
+                p.phase_cand = phase ^ 2;
+                p
+            })
+    }
+
+    fn any_inputs() -> impl Strategy<Value = PointInputs> {
+        (proptest::array::uniform20(any::<bool>()), any::<u32>()).prop_map(|(set, x)| {
+            let mut i = PointInputs::DEFAULT;
+            // Each change from the default once where `set` says: every option `Some`, every
+            // flag set, and so on; `x` moves the values.
+            for ((_, change), on) in INPUT_CHANGES.iter().zip(set) {
+                if on {
+                    change(&mut i);
+                }
+            }
+            if let Some(m) = &mut i.measured_ma {
+                m[0] = x;
+            }
+            if let Some(c) = &mut i.cp {
+                c.high_mv = i32::try_from(x % 20_000).unwrap_or(0);
+            }
+            i
+        })
+    }
+
+    proptest! {
+        /// The memo's comparisons (`same_state`, `same_inputs`, `same_but_readings`) see a
+        /// change of any one field but those they are meant to pass over (the metering's
+        /// energy and meter reading and, while the offer is at its highest, the time of the
+        /// highest offer; the readings), and the same value as the same, against the derived
+        /// `==` of each struct.
+        #[test]
+        fn the_memos_comparisons_see_every_field(p in any_state(), i in any_inputs()) {
+            prop_assert!(same_state(&p, &p));
+            for (name, change) in STATE_CHANGES {
+                let mut q = p;
+                change(&mut q);
+                prop_assert_ne!(p, q, "{} did not change", name);
+                let passed_over = matches!(name, "energy" | "meter_last")
+                    || (name == "offer_high_at" && p.offer_ma >= p.offer_high_ma);
+                prop_assert_eq!(same_state(&p, &q), passed_over, "state field {}", name);
+                prop_assert_eq!(same_state(&q, &p), passed_over, "state field {} (swapped)", name);
+            }
+            prop_assert!(same_inputs(&i, &i));
+            prop_assert!(same_but_readings(&i, &i));
+            for (name, change) in INPUT_CHANGES {
+                let mut j = i;
+                change(&mut j);
+                prop_assert_ne!(i, j, "{} did not change", name);
+                prop_assert!(!same_inputs(&i, &j), "input field {}", name);
+                let reading = matches!(name, "cp" | "pp_ohm" | "measured_ma" | "meter_mwh");
+                prop_assert_eq!(same_but_readings(&i, &j), reading, "input field {}", name);
+            }
+        }
+    }
 }

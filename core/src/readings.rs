@@ -58,45 +58,37 @@ impl Sensed {
 /// levels, the proximity pin, the measured current and the meter's register).
 #[inline(always)]
 pub(crate) fn same_but_readings(a: &PointInputs, b: &PointInputs) -> bool {
-    // Every field is named here, so that a new one cannot be forgotten.
+    // Every field is named here, so that a new one cannot be forgotten (the one-byte ones,
+    // `_`, in `small_fields`).
     let PointInputs {
         cp: _,
-        vehicle,
+        vehicle: _,
         pp_ohm: _,
-        domestic,
-        contactor_feedback,
+        domestic: _,
+        contactor_feedback: _,
         temperature_dc,
         meter_mwh: _,
-        reset,
+        reset: _,
         badge,
-        remote,
-        offline,
-        lock_closed,
-        shutter_open,
-        authorised,
-        vip,
+        remote: _,
+        offline: _,
+        lock_closed: _,
+        shutter_open: _,
+        authorised: _,
+        vip: _,
         measured_ma: _,
         ev_limit_ma,
         cable_ma,
         setpoint,
         commands,
     } = a;
-    *vehicle == b.vehicle
-        && *domestic == b.domestic
-        && *contactor_feedback == b.contactor_feedback
+    a.small_fields() == b.small_fields()
+        && *commands == b.commands
         && *temperature_dc == b.temperature_dc
-        && *reset == b.reset
         && *badge == b.badge
-        && *remote == b.remote
-        && *offline == b.offline
-        && *lock_closed == b.lock_closed
-        && *shutter_open == b.shutter_open
-        && *authorised == b.authorised
-        && *vip == b.vip
         && *ev_limit_ma == b.ev_limit_ma
         && *cable_ma == b.cable_ma
         && *setpoint == b.setpoint
-        && *commands == b.commands
 }
 
 /// The pilot's high level where `Sensed::of` may read x − 1 and x apart (against any believed

@@ -459,6 +459,7 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
         bits,
         phase_mode,
         phase_cand,
+        spare,
         vehicle,
     } = a;
     // In the order of the fields (`PointState` is `repr(C)`), the 32-bit ones four at a time and
@@ -467,6 +468,12 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
     fn same<const N: usize>(x: [u32; N], y: [u32; N]) -> bool {
         x == y
     }
+    // The time of the highest offer counts only while the offer is below it.
+    let high_at = if *offer_ma >= *offer_high_ma {
+        b.offer_high_at.0
+    } else {
+        offer_high_at.0
+    };
     *bits == b.bits
         && same(
             [*alloc_ma, *offer_ma, *offer_high_ma, *session_id],
@@ -485,10 +492,9 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
             [b.pwm_since.0, b.cand_since.0, b.diode_since.0, b.wake_at.0],
         )
         && same(
-            [f_at.0, opened_at.0, weld_since.0],
-            [b.f_at.0, b.opened_at.0, b.weld_since.0],
+            [f_at.0, opened_at.0, weld_since.0, high_at],
+            [b.f_at.0, b.opened_at.0, b.weld_since.0, b.offer_high_at.0],
         )
-        && (*offer_ma >= *offer_high_ma || *offer_high_at == b.offer_high_at)
         && [
             *cand as u8,
             *vehicle as u8,
@@ -497,6 +503,7 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
             *run as u8,
             *phase_mode,
             *phase_cand,
+            *spare,
         ] == [
             b.cand as u8,
             b.vehicle as u8,
@@ -505,6 +512,7 @@ pub(crate) fn same_state(a: &PointState, b: &PointState) -> bool {
             b.run as u8,
             b.phase_mode,
             b.phase_cand,
+            b.spare,
         ]
 }
 
@@ -834,7 +842,7 @@ mod tests {
     /// Each of these changes one field of a `PointState`, every field once, in the order of
     /// the struct, with the name of the field.
     type StateChange = (&'static str, fn(&mut PointState));
-    const STATE_CHANGES: [StateChange; 30] = [
+    const STATE_CHANGES: [StateChange; 31] = [
         ("bits", |p| p.bits ^= 1 << 7),
         ("energy", |p| p.energy.mwh ^= 1),
         ("meter_last", |p| p.meter_last ^= 1),
@@ -883,6 +891,7 @@ mod tests {
         }),
         ("phase_mode", |p| p.phase_mode ^= 1),
         ("phase_cand", |p| p.phase_cand ^= 1),
+        ("spare", |p| p.spare ^= 1),
     ];
 
     fn other_vehicle(v: VehicleState) -> VehicleState {

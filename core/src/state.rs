@@ -511,6 +511,9 @@ pub struct PointState {
     pub(crate) run: Run,
     pub(crate) phase_mode: u8,
     pub(crate) phase_cand: u8,
+    /// Always 0: it fills the struct's last byte, so that `point::same_state` compares the
+    /// eight one-byte fields as one word.
+    pub(crate) spare: u8,
 }
 
 impl PointState {
@@ -547,6 +550,7 @@ impl PointState {
             phase_mode: THREE,
             phase_cand: NO_CAND,
             vehicle: VehicleState::A,
+            spare: 0,
         }
     }
 

@@ -324,23 +324,25 @@ pub fn step(
         if p.has(bits::WELDED) {
             errors |= StationErrors::WELDED_CONTACTOR;
         }
-        let (pilot_bit, cable_bit) = match i {
-            0 => (StationErrors::PILOT_FAULT_1, StationErrors::CABLE_FAULT_1),
-            1 => (StationErrors::PILOT_FAULT_2, StationErrors::CABLE_FAULT_2),
-            _ => (StationErrors::EMPTY, StationErrors::EMPTY),
-        };
-        if p.has(bits::PILOT_FAULT) {
-            errors |= pilot_bit;
-        }
-        if w.cable_fault {
-            errors |= cable_bit;
-        }
         add_own(
             nwork,
             pc.node,
             |n| &mut n.used,
             counts(p.alloc_ma, w, false),
         );
+    }
+    // The first two points' pilot and cable faults have bits of their own.
+    let own = [
+        (StationErrors::PILOT_FAULT_1, StationErrors::CABLE_FAULT_1),
+        (StationErrors::PILOT_FAULT_2, StationErrors::CABLE_FAULT_2),
+    ];
+    for ((p, w), (pilot_bit, cable_bit)) in points.iter().zip(work.iter()).zip(own) {
+        if p.has(bits::PILOT_FAULT) {
+            errors |= pilot_bit;
+        }
+        if w.cable_fault {
+            errors |= cable_bit;
+        }
     }
     // From here to the outputs, a point's state changes only in its allocation, run state and
     // its time, last rise and bits: the memo of a point's step relies on it (`drive::finish`,

@@ -482,9 +482,9 @@ pub fn step(
             timers = timers.min(d);
             sample |= s;
         }
-        if g.external_control
+        if let Some(sp) = pi.setpoint
+            && g.external_control
             && pc.external
-            && let Some(sp) = pi.setpoint
             && fresh(Some(sp), now_ms, t.setpoint_validity_ms).is_some()
         {
             let expiry = sp

@@ -236,13 +236,21 @@ impl Bands {
                 }
                 let drawn = ma[0].max(ma[1]).max(ma[2]);
                 let (mut lo, mut hi) = (u32::MIN, u32::MAX);
-                for t in drawn_breaks(g, p).into_iter().flatten() {
-                    if t <= drawn {
-                        lo = lo.max(t);
-                    } else {
-                        hi = hi.min(t);
+                // Each break in turn, written out (a loop over the array kept it in memory).
+                let mut split = |t: Option<u32>| {
+                    if let Some(t) = t {
+                        if t <= drawn {
+                            lo = lo.max(t);
+                        } else {
+                            hi = hi.min(t);
+                        }
                     }
-                }
+                };
+                let [t0, t1, t2, t3] = drawn_breaks(g, p);
+                split(t0);
+                split(t1);
+                split(t2);
+                split(t3);
                 bands.drawn = (lo, hi);
                 if !within(mb[0].max(mb[1]).max(mb[2]), bands.drawn) {
                     return None;

@@ -7,7 +7,7 @@ use crate::config::{
 };
 use crate::cp::{CableStatus, front_end, note_charge_state};
 use crate::io::{NO_NODE, PointInputs};
-use crate::readings::{Bands, same_but_readings};
+use crate::readings::same_but_readings;
 use crate::session::{self, OutletStatus, SessionView};
 use crate::state::{
     Front, NO_CAND, PointState, PointWork, Prepared, QuietMemo, Run, StationState, THREE, bits,
@@ -577,13 +577,7 @@ fn read_alike(g: &General, q: &mut QuietMemo, pi: &PointInputs) -> bool {
     if q.bands.valid {
         return q.bands.hold(g, pi);
     }
-    match Bands::around_holding(g, &q.state, &q.inputs, pi) {
-        Some(bands) => {
-            q.bands = bands;
-            true
-        }
-        None => false,
-    }
+    q.bands.make_holding(g, &q.state, &q.inputs, pi)
 }
 
 /// `same_state` for a point whose state was the same as `b` before the step's passes between

@@ -196,23 +196,22 @@ impl Bands {
         drawn: (0, 0),
     };
 
-    /// The bands around the readings of `a` (as `Bands::around`) if the readings of `b` are within
-    /// them (`hold`), else `None`: made band by band, and given up at the first band that `b`'s
-    /// reading is outside of (or given where `a`'s is not, or the other way round). A check that
-    /// fails keeps nothing, so a point whose readings moved across a threshold (a plug-in, an EV
-    /// following a new offer) pays for the bands up to the one they left only. Out of line: the
-    /// usual step does not carry it.
+    /// Makes these the bands around the readings of `a` (as `Bands::around`) and returns true if
+    /// the readings of `b` are within them (`hold`); else returns false and leaves them not
+    /// valid. Made band by band, and given up at the first band that `b`'s reading is outside
+    /// of (or given where `a`'s is not, or the other way round): a point whose readings moved
+    /// across a threshold (a plug-in, an EV following a new offer) pays for the bands up to the
+    /// one they left only. Out of line: the usual step does not carry it.
     #[inline(never)]
-    pub(crate) fn around_holding(
+    pub(crate) fn make_holding(
+        &mut self,
         g: &General,
         p: &PointState,
         a: &PointInputs,
         b: &PointInputs,
-    ) -> Option<Bands> {
-        let mut bands = Bands {
-            valid: true,
-            ..Bands::NONE
-        };
+    ) -> bool {
+        *self = Bands::NONE;
+        let bands = self;
         match (a.cp, b.cp) {
             (None, None) => {}
             (Some(ca), Some(cb)) => {
@@ -220,20 +219,15 @@ impl Bands {
                 bands.high = band(ca.high_mv, &HIGH_BREAKS, i32::MIN, i32::MAX);
                 bands.low = band(ca.low_mv, &LOW_BREAKS, i32::MIN, i32::MAX);
                 if !(within(cb.high_mv, bands.high) && within(cb.low_mv, bands.low)) {
-                    return None;
+                    return false;
                 }
             }
-            _ => return None,
+            _ => return false,
         }
         match (a.measured_ma, b.measured_ma) {
             (None, None) => {}
             (Some(ma), Some(mb)) => {
                 bands.given |= 4;
-                let tol = g.thresholds.phase_tolerance_ma;
-                bands.phases = phases_above(&ma, tol);
-                if phases_above(&mb, tol) != bands.phases {
-                    return None;
-                }
                 let drawn = ma[0].max(ma[1]).max(ma[2]);
                 let (mut lo, mut hi) = (u32::MIN, u32::MAX);
                 // Each break in turn, written out (a loop over the array kept it in memory).
@@ -253,10 +247,15 @@ impl Bands {
                 split(t3);
                 bands.drawn = (lo, hi);
                 if !within(mb[0].max(mb[1]).max(mb[2]), bands.drawn) {
-                    return None;
+                    return false;
+                }
+                let tol = g.thresholds.phase_tolerance_ma;
+                bands.phases = phases_above(&ma, tol);
+                if phases_above(&mb, tol) != bands.phases {
+                    return false;
                 }
             }
-            _ => return None,
+            _ => return false,
         }
         match (a.pp_ohm, b.pp_ohm) {
             (None, None) => {}
@@ -264,20 +263,33 @@ impl Bands {
                 bands.given |= 2;
                 bands.pp = band(oa, &PP_BREAKS, u32::MIN, u32::MAX);
                 if !within(ob, bands.pp) {
-                    return None;
+                    return false;
                 }
             }
-            _ => return None,
+            _ => return false,
         }
-        Some(bands)
+        bands.valid = true;
+        true
     }
 
     /// The bands around the readings of `pi`, for the state `p` (whose believed pilot state and
-    /// offers `Sensed::of` reads): `around_holding` of `pi` against itself, which every reading
+    /// offers `Sensed::of` reads): `make_holding` of `pi` against itself, which every reading
     /// is within.
     #[cfg(test)]
     pub(crate) fn around(g: &General, p: &PointState, pi: &PointInputs) -> Bands {
         Bands::around_holding(g, p, pi, pi).unwrap_or(Bands::NONE)
+    }
+
+    /// `make_holding` as a value: the bands if `b` holds, else `None`.
+    #[cfg(test)]
+    pub(crate) fn around_holding(
+        g: &General,
+        p: &PointState,
+        a: &PointInputs,
+        b: &PointInputs,
+    ) -> Option<Bands> {
+        let mut bands = Bands::NONE;
+        bands.make_holding(g, p, a, b).then_some(bands)
     }
 
     /// Whether `pi`'s readings are within the bands (then `Sensed::of` reads them as it read

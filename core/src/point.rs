@@ -373,12 +373,7 @@ pub(crate) fn prepare(
     // too: a point mostly settles in the step of the change (a pilot that now reads F in a
     // trip, a point that the passes shed), and its memo is then there for the next step.
     let tryable = cx.advanced && (!q.prep || (q.cond == key && now < q.until));
-    // The inputs as given first (equal in a quiet step unless a reading jitters), then as the
-    // preparation reads them (`read_alike`).
-    if keys
-        && (same_inputs(&w.quiet.inputs, pi) || read_alike(cx.g, &mut w.quiet, pi))
-        && same_state(p, &w.quiet.state)
-    {
+    if keys && read_alike(cx.g, &mut w.quiet, pi) && same_state(p, &w.quiet.state) {
         let q = &w.quiet;
         let (out, lost) = (q.out, q.lost);
         meter(cx.g, pc, p, w, pi, cx.energy_dt);
@@ -522,58 +517,28 @@ pub(crate) fn same_state_apart(a: &PointState, b: &PointState) -> bool {
     same_state(a, b)
 }
 
-/// Whether the inputs are the memo's. Out of line: inlined into the step, the comparison's
-/// branches made the compiler reload the step's loop registers at each of them.
-#[inline(never)]
-fn same_inputs(a: &PointInputs, b: &PointInputs) -> bool {
-    // Every field is named here, so that a new one cannot be forgotten (the one-byte ones,
-    // `_`, in `small_fields`).
-    let PointInputs {
-        cp,
-        vehicle: _,
-        pp_ohm,
-        domestic: _,
-        contactor_feedback: _,
-        temperature_dc,
-        meter_mwh,
-        reset: _,
-        badge,
-        remote: _,
-        offline: _,
-        lock_closed: _,
-        shutter_open: _,
-        authorised: _,
-        vip: _,
-        measured_ma,
-        ev_limit_ma,
-        cable_ma,
-        setpoint,
-        commands,
-    } = a;
-    // The one-byte fields as one array (`small_fields`), then the others.
-    a.small_fields() == b.small_fields()
-        && *commands == b.commands
-        && *cp == b.cp
-        && *pp_ohm == b.pp_ohm
-        && *measured_ma == b.measured_ma
-        && *temperature_dc == b.temperature_dc
-        && *meter_mwh == b.meter_mwh
-        && *badge == b.badge
-        && *ev_limit_ma == b.ev_limit_ma
-        && *cable_ma == b.cable_ma
-        && *setpoint == b.setpoint
-}
-
-/// Whether inputs that differ from the memo's (`q.inputs`) are read by the preparation as those
-/// were: equal but for the readings, and the readings within the bands around the memo's
-/// (`Bands`, against the memo's state, whose vehicle and offers are those its readings were
-/// read with; made by the first step whose readings are within them, kept with the memo). Out of line: the usual
-/// step, whose inputs repeat, does not carry it.
+/// Whether this step's inputs are read by the preparation as the memo's (`q.inputs`) were:
+/// equal but for the readings (`same_but_readings`), and the readings equal too (the pilot's
+/// levels, the proximity pin and the measured current; the meter's register aside, which the
+/// metering reads in every step) or within the bands around the memo's (`Bands`, against the
+/// memo's state, whose vehicle and offers are those its readings were read with; made by the
+/// first step whose readings are within them, kept with the memo). Out of line: inlined into
+/// the step, the comparisons' branches made the compiler reload the step's loop registers at
+/// each of them.
 #[inline(never)]
 fn read_alike(g: &General, q: &mut QuietMemo, pi: &PointInputs) -> bool {
-    if !same_but_readings(&q.inputs, pi) {
+    let a = &q.inputs;
+    if !same_but_readings(a, pi) {
         return false;
     }
+    (a.cp == pi.cp && a.measured_ma == pi.measured_ma && a.pp_ohm == pi.pp_ohm)
+        || readings_alike(g, q, pi)
+}
+
+/// `read_alike`'s readings that differ from the memo's, against the memo's bands (made here if
+/// they are not yet). Out of line: the usual step, whose readings repeat, does not carry it.
+#[inline(never)]
+fn readings_alike(g: &General, q: &mut QuietMemo, pi: &PointInputs) -> bool {
     if q.bands.valid {
         return q.bands.hold(g, pi);
     }
@@ -1086,11 +1051,13 @@ mod tests {
     }
 
     proptest! {
-        /// The memo's comparisons (`same_state`, `same_inputs`, `same_but_readings`) see a
+        /// The memo's comparisons (`same_state`, `same_but_readings`, `read_alike`) see a
         /// change of any one field but those they are meant to pass over (the metering's
         /// energy and meter reading and, while the offer is at its highest, the time of the
         /// highest offer; the readings), and the same value as the same, against the derived
-        /// `==` of each struct.
+        /// `==` of each struct; `read_alike` reads changed readings as the memo's exactly where
+        /// they are within the bands around the memo's (`Bands::around`, whose own property
+        /// tests hold them to what the preparation reads) or only the meter's register changed.
         #[test]
         fn the_memos_comparisons_see_every_field(p in any_state(), i in any_inputs()) {
             prop_assert!(same_state(&p, &p));
@@ -1103,15 +1070,33 @@ mod tests {
                 prop_assert_eq!(same_state(&p, &q), passed_over, "state field {}", name);
                 prop_assert_eq!(same_state(&q, &p), passed_over, "state field {} (swapped)", name);
             }
-            prop_assert!(same_inputs(&i, &i));
+            let g = General::for_tests();
+            // A memo of `p` with inputs `i`, its bands not made yet (as a new memo has them).
+            let memo = || {
+                let mut q = PointWork::new().quiet;
+                q.state = p;
+                q.inputs = i;
+                q
+            };
             prop_assert!(same_but_readings(&i, &i));
+            prop_assert!(read_alike(&g, &mut memo(), &i));
             for (name, change) in INPUT_CHANGES {
                 let mut j = i;
                 change(&mut j);
                 prop_assert_ne!(i, j, "{} did not change", name);
-                prop_assert!(!same_inputs(&i, &j), "input field {}", name);
                 let reading = matches!(name, "cp" | "pp_ohm" | "measured_ma" | "meter_mwh");
                 prop_assert_eq!(same_but_readings(&i, &j), reading, "input field {}", name);
+                let alike = match name {
+                    "meter_mwh" => true,
+                    "cp" | "pp_ohm" | "measured_ma" => {
+                        crate::readings::Bands::around(&g, &p, &i).hold(&g, &j)
+                    }
+                    _ => false,
+                };
+                let mut q = memo();
+                prop_assert_eq!(read_alike(&g, &mut q, &j), alike, "input field {}", name);
+                // Made, the bands answer the same.
+                prop_assert_eq!(read_alike(&g, &mut q, &j), alike, "input field {} again", name);
             }
         }
     }

@@ -132,8 +132,8 @@ impl PointInputs {
 
     /// The one-byte fields (the flags, the three-state feedbacks, the remote command and the
     /// pilot state), for comparing them as one array: a few wide comparisons, where field by
-    /// field each was a load, a comparison and a branch (`point::same_inputs`,
-    /// `readings::same_but_readings`). In the order rustc lays them out today, which lets the
+    /// field each was a load, a comparison and a branch (`readings::same_but_readings`, in the
+    /// memo's check of a point's inputs). In the order rustc lays them out today, which lets the
     /// array be read with two loads; any order gives the same answer.
     #[inline(always)]
     pub(crate) fn small_fields(&self) -> [u8; 10] {

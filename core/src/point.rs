@@ -922,36 +922,40 @@ mod tests {
     }
 
     /// Each of these changes one field of a `PointInputs`, every field once, in the order of
-    /// the struct, each way between `None` and `Some` where it is an option.
-    type InputChange = (&'static str, fn(&mut PointInputs));
+    /// the struct; an option each way between `None` and `Some`, and from `Some` to another
+    /// value where the flag says to keep it.
+    type InputChange = (&'static str, fn(&mut PointInputs, bool));
     const INPUT_CHANGES: [InputChange; 20] = [
-        ("cp", |i| {
-            i.cp = match i.cp {
-                None => Some(CpReading {
+        ("cp", |i, keep| {
+            i.cp = flip(
+                i.cp,
+                CpReading {
                     high_mv: 9_000,
                     low_mv: -12_000,
-                }),
-                Some(c) if c.low_mv % 2 == 0 => Some(CpReading {
+                },
+                keep,
+                |c| CpReading {
                     low_mv: c.low_mv ^ 1,
                     ..c
-                }),
-                Some(_) => None,
-            }
+                },
+            )
         }),
-        ("vehicle", |i| i.vehicle = other_vehicle(i.vehicle)),
-        ("pp_ohm", |i| i.pp_ohm = flip(i.pp_ohm, 220, |x| x ^ 1)),
-        ("domestic", |i| i.domestic ^= true),
-        ("contactor_feedback", |i| {
-            i.contactor_feedback = flip(i.contactor_feedback, true, |x| !x)
+        ("vehicle", |i, _| i.vehicle = other_vehicle(i.vehicle)),
+        ("pp_ohm", |i, keep| {
+            i.pp_ohm = flip(i.pp_ohm, 220, keep, |x| x ^ 1)
         }),
-        ("temperature_dc", |i| {
-            i.temperature_dc = flip(i.temperature_dc, 250, |x| x ^ 1)
+        ("domestic", |i, _| i.domestic ^= true),
+        ("contactor_feedback", |i, keep| {
+            i.contactor_feedback = flip(i.contactor_feedback, true, keep, |x| !x)
         }),
-        ("meter_mwh", |i| {
-            i.meter_mwh = flip(i.meter_mwh, 7, |x| x ^ 1)
+        ("temperature_dc", |i, keep| {
+            i.temperature_dc = flip(i.temperature_dc, 250, keep, |x| x ^ 1)
         }),
-        ("reset", |i| i.reset ^= true),
-        ("badge", |i| {
+        ("meter_mwh", |i, keep| {
+            i.meter_mwh = flip(i.meter_mwh, 7, keep, |x| x ^ 1)
+        }),
+        ("reset", |i, _| i.reset ^= true),
+        ("badge", |i, keep| {
             i.badge = flip(
                 i.badge,
                 Badge {
@@ -960,78 +964,62 @@ mod tests {
                     booker: false,
                     cached: false,
                 },
+                keep,
                 |b| Badge {
                     cached: !b.cached,
                     ..b
                 },
             )
         }),
-        ("remote", |i| {
+        ("remote", |i, _| {
             i.remote = if i.remote == Remote::None {
                 Remote::Stop
             } else {
                 Remote::None
             }
         }),
-        ("offline", |i| i.offline ^= true),
-        ("lock_closed", |i| {
-            i.lock_closed = flip(i.lock_closed, false, |x| !x)
+        ("offline", |i, _| i.offline ^= true),
+        ("lock_closed", |i, keep| {
+            i.lock_closed = flip(i.lock_closed, false, keep, |x| !x)
         }),
-        ("shutter_open", |i| {
-            i.shutter_open = flip(i.shutter_open, true, |x| !x)
+        ("shutter_open", |i, keep| {
+            i.shutter_open = flip(i.shutter_open, true, keep, |x| !x)
         }),
-        ("authorised", |i| i.authorised ^= true),
-        ("vip", |i| i.vip ^= true),
-        ("measured_ma", |i| {
-            i.measured_ma = flip(i.measured_ma, [0; 3], |m| [m[0], m[1], m[2] ^ 1])
+        ("authorised", |i, _| i.authorised ^= true),
+        ("vip", |i, _| i.vip ^= true),
+        ("measured_ma", |i, keep| {
+            i.measured_ma = flip(i.measured_ma, [0; 3], keep, |m| [m[0], m[1], m[2] ^ 1])
         }),
-        ("ev_limit_ma", |i| {
-            i.ev_limit_ma = flip(i.ev_limit_ma, 16_000, |x| x ^ 1)
+        ("ev_limit_ma", |i, keep| {
+            i.ev_limit_ma = flip(i.ev_limit_ma, 16_000, keep, |x| x ^ 1)
         }),
-        ("cable_ma", |i| {
-            i.cable_ma = flip(i.cable_ma, 20_000, |x| x ^ 1)
+        ("cable_ma", |i, keep| {
+            i.cable_ma = flip(i.cable_ma, 20_000, keep, |x| x ^ 1)
         }),
-        ("setpoint", |i| {
+        ("setpoint", |i, keep| {
             i.setpoint = flip(
                 i.setpoint,
                 SetPoint {
                     current_ma: 6_000,
                     received_ms: 3,
                 },
+                keep,
                 |s| SetPoint {
                     received_ms: s.received_ms ^ 1,
                     ..s
                 },
             )
         }),
-        ("commands", |i| i.commands = Commands(i.commands.0 ^ 4)),
+        ("commands", |i, _| i.commands = Commands(i.commands.0 ^ 4)),
     ];
 
-    /// `Some(x)` for `None`, else every other time another value, every other time `None`
-    /// (by the parity of the value's own first bit, so that both happen over the cases).
-    fn flip<T: Copy + core::hash::Hash>(x: Option<T>, new: T, other: fn(T) -> T) -> Option<T> {
+    /// `Some(new)` for `None`; else another value where `keep`, `None` where not.
+    fn flip<T>(x: Option<T>, new: T, keep: bool, other: fn(T) -> T) -> Option<T> {
         match x {
             None => Some(new),
-            Some(v) if parity(&v) => Some(other(v)),
+            Some(v) if keep => Some(other(v)),
             Some(_) => None,
         }
-    }
-
-    fn parity<T: core::hash::Hash>(v: &T) -> bool {
-        struct Sum(u64);
-        impl core::hash::Hasher for Sum {
-            fn finish(&self) -> u64 {
-                self.0
-            }
-            fn write(&mut self, bytes: &[u8]) {
-                self.0 = bytes
-                    .iter()
-                    .fold(self.0, |a, b| a.wrapping_add(u64::from(*b)));
-            }
-        }
-        let mut h = Sum(0);
-        v.hash(&mut h);
-        core::hash::Hasher::finish(&h).is_multiple_of(2)
     }
 
     fn any_vehicle() -> impl Strategy<Value = VehicleState> {
@@ -1097,7 +1085,7 @@ mod tests {
             // flag set, and so on; `x` moves the values.
             for ((_, change), on) in INPUT_CHANGES.iter().zip(set) {
                 if on {
-                    change(&mut i);
+                    change(&mut i, true);
                 }
             }
             if let Some(m) = &mut i.measured_ma {
@@ -1141,9 +1129,12 @@ mod tests {
             };
             prop_assert!(same_but_readings(&i, &i));
             prop_assert!(read_alike(&g, &mut memo(), &i));
-            for (name, change) in INPUT_CHANGES {
+            for ((name, change), keep) in INPUT_CHANGES
+                .into_iter()
+                .flat_map(|c| [(c, true), (c, false)])
+            {
                 let mut j = i;
-                change(&mut j);
+                change(&mut j, keep);
                 prop_assert_ne!(i, j, "{} did not change", name);
                 let reading = matches!(name, "cp" | "pp_ohm" | "measured_ma" | "meter_mwh");
                 prop_assert_eq!(same_but_readings(&i, &j), reading, "input field {}", name);

@@ -155,6 +155,16 @@ fn band<T: Copy + Ord>(x: T, breaks: &[T], least: T, greatest: T) -> (T, T) {
     (lo, greatest)
 }
 
+/// Whether a reading is given in both inputs and `f` holds for the two, or in neither.
+#[inline(always)]
+fn both<T>(a: Option<T>, b: Option<T>, f: impl FnOnce(T, T) -> bool) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => f(x, y),
+        _ => false,
+    }
+}
+
 #[inline(always)]
 fn within<T: PartialOrd>(x: T, band: (T, T)) -> bool {
     band.0 <= x && x < band.1
@@ -212,64 +222,43 @@ impl Bands {
     ) -> bool {
         *self = Bands::NONE;
         let bands = self;
-        match (a.cp, b.cp) {
-            (None, None) => {}
-            (Some(ca), Some(cb)) => {
-                bands.given |= 1;
-                bands.high = band(ca.high_mv, &HIGH_BREAKS, i32::MIN, i32::MAX);
-                bands.low = band(ca.low_mv, &LOW_BREAKS, i32::MIN, i32::MAX);
-                if !(within(cb.high_mv, bands.high) && within(cb.low_mv, bands.low)) {
-                    return false;
-                }
-            }
-            _ => return false,
-        }
-        match (a.measured_ma, b.measured_ma) {
-            (None, None) => {}
-            (Some(ma), Some(mb)) => {
-                bands.given |= 4;
-                let drawn = ma[0].max(ma[1]).max(ma[2]);
-                let (mut lo, mut hi) = (u32::MIN, u32::MAX);
-                // Each break in turn, written out (a loop over the array kept it in memory).
-                let mut split = |t: Option<u32>| {
-                    if let Some(t) = t {
-                        if t <= drawn {
-                            lo = lo.max(t);
-                        } else {
-                            hi = hi.min(t);
-                        }
+        let holds = both(a.cp, b.cp, |ca, cb| {
+            bands.given |= 1;
+            bands.high = band(ca.high_mv, &HIGH_BREAKS, i32::MIN, i32::MAX);
+            bands.low = band(ca.low_mv, &LOW_BREAKS, i32::MIN, i32::MAX);
+            within(cb.high_mv, bands.high) && within(cb.low_mv, bands.low)
+        }) && both(a.measured_ma, b.measured_ma, |ma, mb| {
+            bands.given |= 4;
+            let drawn = ma[0].max(ma[1]).max(ma[2]);
+            let (mut lo, mut hi) = (u32::MIN, u32::MAX);
+            // Each break in turn, written out (a loop over the array kept it in memory).
+            let mut split = |t: Option<u32>| {
+                if let Some(t) = t {
+                    if t <= drawn {
+                        lo = lo.max(t);
+                    } else {
+                        hi = hi.min(t);
                     }
-                };
-                let [t0, t1, t2, t3] = drawn_breaks(g, p);
-                split(t0);
-                split(t1);
-                split(t2);
-                split(t3);
-                bands.drawn = (lo, hi);
-                if !within(mb[0].max(mb[1]).max(mb[2]), bands.drawn) {
-                    return false;
                 }
+            };
+            let [t0, t1, t2, t3] = drawn_breaks(g, p);
+            split(t0);
+            split(t1);
+            split(t2);
+            split(t3);
+            bands.drawn = (lo, hi);
+            within(mb[0].max(mb[1]).max(mb[2]), bands.drawn) && {
                 let tol = g.thresholds.phase_tolerance_ma;
                 bands.phases = phases_above(&ma, tol);
-                if phases_above(&mb, tol) != bands.phases {
-                    return false;
-                }
+                phases_above(&mb, tol) == bands.phases
             }
-            _ => return false,
-        }
-        match (a.pp_ohm, b.pp_ohm) {
-            (None, None) => {}
-            (Some(oa), Some(ob)) => {
-                bands.given |= 2;
-                bands.pp = band(oa, &PP_BREAKS, u32::MIN, u32::MAX);
-                if !within(ob, bands.pp) {
-                    return false;
-                }
-            }
-            _ => return false,
-        }
-        bands.valid = true;
-        true
+        }) && both(a.pp_ohm, b.pp_ohm, |oa, ob| {
+            bands.given |= 2;
+            bands.pp = band(oa, &PP_BREAKS, u32::MIN, u32::MAX);
+            within(ob, bands.pp)
+        });
+        bands.valid = holds;
+        holds
     }
 
     /// The bands around the readings of `pi`, for the state `p` (whose believed pilot state and

@@ -281,17 +281,28 @@ fn fill_pass(
             add_own(nodes, pc.node, |n| &mut n.cnt, per_phase(p.mask, 1));
         }
         sum_up(ncfg, nodes, tree, |n| &mut n.cnt);
+        // The stride that every constraint allows.
+        let mut room = u32::MAX;
         for n in nodes.iter() {
             for ((c, l), u) in n.cnt.iter().zip(n.lim).zip(n.used) {
                 if *c > 0 {
-                    k = k.min(l.saturating_sub(u).checked_div(*c).unwrap_or(0));
+                    room = room.min(l.saturating_sub(u).checked_div(*c).unwrap_or(0));
                 }
             }
         }
-        (lo, next) = if k > 0 {
+        (lo, next) = if room >= k && k > 0 {
             stride(points, nodes, lo, k)
         } else {
-            partial_round(pcfg, ncfg, points, nodes, lo)
+            // A constraint has less room than its points at this level: the round is partial.
+            // Where it allowed a stride first, it is left with less room than its points at the
+            // new level: that round is partial in turn (or a definition round all the same, if
+            // points stopped at their ceilings in the stride), so it runs at once, uncounted.
+            let at = if room > 0 && room < k {
+                stride(points, nodes, lo, room).0
+            } else {
+                lo
+            };
+            partial_round(pcfg, ncfg, points, nodes, at)
         };
     }
     false

@@ -66,7 +66,18 @@ per_unit() {
     echo $(((i2 - i1) / ((e2 - e1) * units)))
 }
 
-# peak CASE POINTS: the largest and the first step of one window, from a dump after each step.
+# goal POINTS: the issue's goal for one step at that size (instructions), 0 where it sets none.
+goal() {
+    case $1 in
+    2) echo 3000 ;;
+    1024) echo 600000 ;;
+    *) echo 0 ;;
+    esac
+}
+
+# peak CASE POINTS: the largest and the first step of one window, from a dump after each step,
+# and the steps over the goal of that size ("k:instructions,...", step 1 being the window's
+# first; "-" if none or no goal).
 peak() {
     local case=$1 n=$2 dir="$out/peak-$1-$2"
     rm -rf "$dir"
@@ -79,25 +90,35 @@ peak() {
         echo "peak $case $n: expected $WINDOW dumps, one per measured step (see $dir)" >&2
         exit 1
     fi
-    local max=0 first=0 k v
+    local max=0 first=0 k v over="" g
+    g=$(goal "$n")
     for k in $(seq 1 "$WINDOW"); do
         v=$(awk '/^totals:/ { print $2 }' "$dir/cg.$k")
         ((k == 1)) && first=$v
         ((v > max)) && max=$v
+        ((g > 0 && v > g)) && over="$over${over:+,}$k:$v"
     done
-    echo "$max $first"
+    echo "$max $first ${over:--}"
 }
 
 if ((quick)); then sizes=(2 64); else sizes=(2 8 64 256 1024); fi
 
 printf '%-8s %6s %18s %14s %14s\n' case points 'instructions/step' 'peak step' 'first step'
+overs=()
 for case in steady shed plugin trip noisy; do
     for n in "${sizes[@]}"; do
         mean=$(per_unit "$case" "$n" 1 3 "$WINDOW")
-        read -r max first < <(peak "$case" "$n")
+        read -r max first over < <(peak "$case" "$n")
         printf '%-8s %6d %18d %14d %14d\n' "$case" "$n" "$mean" "$max" "$first"
+        if [[ $over != - ]]; then
+            overs+=("$(printf '%-8s %6d %6d  %s' "$case" "$n" "$(tr ',' '\n' <<< "$over" | wc -l)" "$over")")
+        fi
     done
 done
+echo
+# The single steps over the issue's goal (2 points: 3,000; 1024 points: 600,000 instructions).
+printf '%-8s %6s %6s  %s\n' case points over 'steps over the goal (step of the window:instructions)'
+if ((${#overs[@]})); then printf '%s\n' "${overs[@]}"; else echo "none"; fi
 echo
 printf '%-8s %6s %18s\n' case points 'instructions/call'
 for n in 2 1024; do

@@ -76,8 +76,8 @@ goal() {
 }
 
 # peak CASE POINTS: the largest and the first step of one window, from a dump after each step,
-# and the steps over the goal of that size ("k:instructions,...", step 1 being the window's
-# first; "-" if none or no goal).
+# and how many steps are over the goal of that size and which ("k:instructions,...", step 1
+# being the window's first; "-" if none or no goal).
 peak() {
     local case=$1 n=$2 dir="$out/peak-$1-$2"
     rm -rf "$dir"
@@ -90,15 +90,18 @@ peak() {
         echo "peak $case $n: expected $WINDOW dumps, one per measured step (see $dir)" >&2
         exit 1
     fi
-    local max=0 first=0 k v over="" g
+    local max=0 first=0 k v over="" count=0 g
     g=$(goal "$n")
     for k in $(seq 1 "$WINDOW"); do
         v=$(awk '/^totals:/ { print $2 }' "$dir/cg.$k")
         ((k == 1)) && first=$v
         ((v > max)) && max=$v
-        ((g > 0 && v > g)) && over="$over${over:+,}$k:$v"
+        if ((g > 0 && v > g)); then
+            over="$over${over:+,}$k:$v"
+            count=$((count + 1))
+        fi
     done
-    echo "$max $first ${over:--}"
+    echo "$max $first $count ${over:--}"
 }
 
 if ((quick)); then sizes=(2 64); else sizes=(2 8 64 256 1024); fi
@@ -108,10 +111,10 @@ overs=()
 for case in steady shed plugin trip noisy; do
     for n in "${sizes[@]}"; do
         mean=$(per_unit "$case" "$n" 1 3 "$WINDOW")
-        read -r max first over < <(peak "$case" "$n")
+        read -r max first count over < <(peak "$case" "$n")
         printf '%-8s %6d %18d %14d %14d\n' "$case" "$n" "$mean" "$max" "$first"
         if [[ $over != - ]]; then
-            overs+=("$(printf '%-8s %6d %6d  %s' "$case" "$n" "$(tr ',' '\n' <<< "$over" | wc -l)" "$over")")
+            overs+=("$(printf '%-8s %6d %6d  %s' "$case" "$n" "$count" "$over")")
         fi
     done
 done

@@ -12,7 +12,8 @@
 //!    point is not tried during its minimum pause after a stop or its start stagger. It starts
 //!    when its start threshold (LB-6) fits over the minimums already selected on every constraint
 //!    it loads; a VIP counts only the VIP minimums, since it may shed non-VIP points (LB-5), which
-//!    step 2 then does.
+//!    step 2 then does. Where every candidate's threshold fits over the minimums of all the
+//!    others, they all start at once (`all_fit`), as the order cannot change what they get.
 //!
 //! A point selected here may still have to wait for its current while other EVs reduce (LB-9,
 //! in `step.rs`).
@@ -661,7 +662,15 @@ fn start_waiting(
 ) {
     let Ctx { g, pcfg, ncfg, .. } = *cx;
     // Candidates go into the order slots (slot k lives in work[k].order); points held by
-    // their pause or stagger say so, or "shed" if current would not be there anyway.
+    // their pause or stagger say so, or "shed" if current would not be there anyway. The
+    // candidates' minimums are summed on every node (`cnt`, free here: the water-filling
+    // writes it before it reads it), with the most a threshold exceeds its minimum.
+    for n in nodes.iter_mut() {
+        n.cnt = [0; 3];
+    }
+    // One at a time after all (`slow`) where a VIP is among them (it may shed) or a minimum is 0
+    // (`cnt` then does not show that the candidate loads the constraint).
+    let (mut over_min, mut slow) = (0u32, false);
     let mut m = 0usize;
     for i in 0..points.len() {
         let (Some(p), Some(w)) = (points.get(i), work.get(i)) else {
@@ -683,10 +692,38 @@ fn start_waiting(
         }
         // VIP first, then waiting longest, then lowest index, as one integer (index < 2^16).
         let key = (u64::from(!w.vip) << 48) | (u64::from(p.since.0) << 16) | (i as u64);
+        slow |= w.vip || w.min == 0;
+        over_min =
+            over_min.max(start_threshold(&g.thresholds, w.min, w.ceil).saturating_sub(w.min));
+        if let Some(pc) = pcfg.get(i) {
+            add_own(nodes, pc.node, |n| &mut n.cnt, per_phase(w.mask, w.min));
+        }
         if let Some(slot) = work.get_mut(m) {
             slot.order = key;
         }
         m = m.saturating_add(1);
+    }
+    if m == 0 {
+        return;
+    }
+    if !slow && all_fit(cx, nodes, over_min) {
+        // Every candidate's threshold fits over the minimums selected before it, whatever the
+        // order: all start, and the minimums they add are the sums just made.
+        for k in 0..m {
+            let Some(i) = work.get(k).map(|slot| (slot.order & 0xFFFF) as usize) else {
+                break;
+            };
+            if let Some(w) = work.get_mut(i) {
+                w.tried = true;
+                w.in_s = true;
+            }
+        }
+        for n in nodes.iter_mut() {
+            for (s, c) in n.sum_min.iter_mut().zip(n.cnt) {
+                *s = s.saturating_add(c);
+            }
+        }
+        return;
     }
     sort_slots(work, m);
     for k in 0..m {
@@ -711,6 +748,24 @@ fn start_waiting(
             shed_until_fit(cx, points, work, nodes);
         }
     }
+}
+
+/// Whether the start threshold of every candidate fits on every constraint it loads over the
+/// minimums selected and those of all the other candidates (`cnt`: the candidates' minimums on
+/// each node's own points, summed up the tree here; none is 0, so `cnt` is 0 exactly where no
+/// candidate loads the constraint), with `over_min` the most any candidate's threshold exceeds
+/// its minimum. Then each candidate fits in `start_waiting`'s order, or in any
+/// order: over it lie at most the other candidates' minimums, and its threshold is at most its
+/// minimum plus `over_min`.
+fn all_fit(cx: &Ctx<'_>, nodes: &mut [NodeWork], over_min: u32) -> bool {
+    sum_up(cx.ncfg, nodes, cx.tree, |n| &mut n.cnt);
+    nodes.iter().all(|n| {
+        n.cnt
+            .iter()
+            .zip(n.sum_min)
+            .zip(n.lim)
+            .all(|((c, s), l)| *c == 0 || s.saturating_add(*c).saturating_add(over_min) <= l)
+    })
 }
 
 /// Sorts the first `m` order slots (`work[k].order`, distinct keys) in increasing order: a
@@ -853,6 +908,55 @@ mod tests {
             w.tried = false;
             if w.in_s {
                 add_min(ncfg, nodes, pc, w, false);
+            }
+        }
+    }
+
+    /// Step 3 as it was: every candidate tried in its order, one walk up the tree each.
+    fn old_start_waiting(
+        cx: &Ctx<'_>,
+        points: &mut [PointState],
+        work: &mut [PointWork],
+        nodes: &mut [NodeWork],
+    ) {
+        let Ctx { g, pcfg, ncfg, .. } = *cx;
+        let mut m = 0usize;
+        for i in 0..points.len() {
+            let (p, w) = (&points[i], &work[i]);
+            if !w.wants || w.in_s || w.tried {
+                continue;
+            }
+            if let Some((why, _)) = start_hold(cx, p, i) {
+                let short = shortfall(g, ncfg, nodes, &pcfg[i], w);
+                let w = &mut work[i];
+                w.tried = true;
+                (w.reason, w.node) = match short {
+                    Some(n) => (AllocReason::Shed, n),
+                    None => (why, NO_NODE),
+                };
+                continue;
+            }
+            let key = (u64::from(!w.vip) << 48) | (u64::from(p.since.0) << 16) | (i as u64);
+            work[m].order = key;
+            m += 1;
+        }
+        sort_slots(work, m);
+        for k in 0..m {
+            let i = (work[k].order & 0xFFFF) as usize;
+            let w = &mut work[i];
+            w.tried = true;
+            if w.in_s {
+                continue;
+            }
+            if let Some(n) = shortfall(g, ncfg, nodes, &pcfg[i], w) {
+                w.reason = AllocReason::Shed;
+                w.node = n;
+                continue;
+            }
+            w.in_s = true;
+            add_min(ncfg, nodes, &pcfg[i], w, false);
+            if w.vip {
+                shed_until_fit(cx, points, work, nodes);
             }
         }
     }
@@ -1190,6 +1294,68 @@ mod tests {
             let (mut new_work, mut new_nodes) = (b.work.clone(), b.nodes.clone());
             start_selection(&cx, &b.points, &mut new_work, &mut new_nodes);
             prop_assert_eq!(old_work, new_work);
+            prop_assert_eq!(old_nodes, new_nodes);
+        }
+
+        /// LB-6, LB-5, SU-1: step 3 starts, sheds and holds the same points, with the same
+        /// reasons and nodes, and leaves the same minimums on every node as trying the
+        /// candidates one at a time, whether or not they all fit at once (`all_fit`: limits
+        /// raised by `room` make that common, limits `tight` over all the minimums make the
+        /// thresholds decide). `cnt` and the order slots are left out: step 3
+        /// uses them as scratch, and nothing reads them after it.
+        #[test]
+        fn start_waiting_matches_one_at_a_time(
+            c in case(48),
+            ceils in prop::collection::vec(
+                prop_oneof![Just(0u32), 6_000u32..80_000, any::<u32>()],
+                48,
+            ),
+            room in prop_oneof![Just(0u32), 0u32..400_000, Just(4_000_000)],
+            tight in 0u32..24_000,
+            just_over in any::<bool>(),
+        ) {
+            let mut b = build(&c);
+            for (w, x) in b.work.iter_mut().zip(ceils) {
+                w.ceil = x;
+            }
+            if just_over {
+                // Limits just over the minimums of every point, so that the thresholds above
+                // them (up to half a minimum over it here) decide.
+                let mut all = b.nodes.clone();
+                for (pc, w) in b.pcfg.iter().zip(&b.work) {
+                    if !w.in_s {
+                        add_min(&b.ncfg, &mut all, pc, w, false);
+                    }
+                }
+                for (n, a) in b.nodes.iter_mut().zip(&all) {
+                    for (l, s) in n.lim.iter_mut().zip(a.sum_min) {
+                        *l = s.saturating_add(tight);
+                    }
+                }
+            } else {
+                for n in b.nodes.iter_mut() {
+                    for l in n.lim.iter_mut() {
+                        *l = l.saturating_add(room);
+                    }
+                }
+            }
+            let cx = b.cx();
+            let (mut old_points, mut old_work, mut old_nodes) =
+                (b.points.clone(), b.work.clone(), b.nodes.clone());
+            old_start_waiting(&cx, &mut old_points, &mut old_work, &mut old_nodes);
+            let (mut new_points, mut new_work, mut new_nodes) =
+                (b.points.clone(), b.work.clone(), b.nodes.clone());
+            start_waiting(&cx, &mut new_points, &mut new_work, &mut new_nodes);
+            prop_assert_eq!(old_points, new_points);
+            for (i, (o, n)) in old_work.iter().zip(&new_work).enumerate() {
+                // The order slots are scratch too (the new one leaves them unsorted when all fit).
+                let (mut o, mut n) = (*o, *n);
+                (o.order, n.order) = (0, 0);
+                prop_assert_eq!(o, n, "point {}", i);
+            }
+            for (o, n) in old_nodes.iter_mut().zip(new_nodes.iter_mut()) {
+                (o.cnt, n.cnt) = ([0; 3], [0; 3]);
+            }
             prop_assert_eq!(old_nodes, new_nodes);
         }
 

@@ -662,15 +662,7 @@ fn start_waiting(
 ) {
     let Ctx { g, pcfg, ncfg, .. } = *cx;
     // Candidates go into the order slots (slot k lives in work[k].order); points held by
-    // their pause or stagger say so, or "shed" if current would not be there anyway. The
-    // candidates' minimums are summed on every node (`cnt`, free here: the water-filling
-    // writes it before it reads it), with the most a threshold exceeds its minimum.
-    for n in nodes.iter_mut() {
-        n.cnt = [0; 3];
-    }
-    // One at a time after all (`slow`) where a VIP is among them (it may shed) or a minimum is 0
-    // (`cnt` then does not show that the candidate loads the constraint).
-    let (mut over_min, mut slow) = (0u32, false);
+    // their pause or stagger say so, or "shed" if current would not be there anyway.
     let mut m = 0usize;
     for i in 0..points.len() {
         let (Some(p), Some(w)) = (points.get(i), work.get(i)) else {
@@ -692,12 +684,6 @@ fn start_waiting(
         }
         // VIP first, then waiting longest, then lowest index, as one integer (index < 2^16).
         let key = (u64::from(!w.vip) << 48) | (u64::from(p.since.0) << 16) | (i as u64);
-        slow |= w.vip || w.min == 0;
-        over_min =
-            over_min.max(start_threshold(&g.thresholds, w.min, w.ceil).saturating_sub(w.min));
-        if let Some(pc) = pcfg.get(i) {
-            add_own(nodes, pc.node, |n| &mut n.cnt, per_phase(w.mask, w.min));
-        }
         if let Some(slot) = work.get_mut(m) {
             slot.order = key;
         }
@@ -706,7 +692,8 @@ fn start_waiting(
     if m == 0 {
         return;
     }
-    if !slow && all_fit(cx, nodes, over_min) {
+    // (One candidate alone is tried as quickly.)
+    if m > 1 && all_fit(cx, work, nodes, m) {
         // Every candidate's threshold fits over the minimums selected before it, whatever the
         // order: all start, and the minimums they add are the sums just made.
         for k in 0..m {
@@ -750,14 +737,30 @@ fn start_waiting(
     }
 }
 
-/// Whether the start threshold of every candidate fits on every constraint it loads over the
-/// minimums selected and those of all the other candidates (`cnt`: the candidates' minimums on
-/// each node's own points, summed up the tree here; none is 0, so `cnt` is 0 exactly where no
-/// candidate loads the constraint), with `over_min` the most any candidate's threshold exceeds
-/// its minimum. Then each candidate fits in `start_waiting`'s order, or in any
-/// order: over it lie at most the other candidates' minimums, and its threshold is at most its
-/// minimum plus `over_min`.
-fn all_fit(cx: &Ctx<'_>, nodes: &mut [NodeWork], over_min: u32) -> bool {
+/// Whether the start threshold of each of the `m` candidates (in the order slots) fits on every
+/// constraint it loads over the minimums selected and those of all the other candidates: then
+/// each fits in `start_waiting`'s order, or in any order, as over it lie at most the others'
+/// minimums. `cnt` (free here: the water-filling writes it before it reads it) gets the
+/// candidates' minimums on every node; `over_min` is the most a threshold exceeds its minimum.
+/// False where a VIP is among them (it may shed: one at a time) or a minimum is 0 (`cnt` then
+/// would not show that the candidate loads a constraint).
+fn all_fit(cx: &Ctx<'_>, work: &[PointWork], nodes: &mut [NodeWork], m: usize) -> bool {
+    for n in nodes.iter_mut() {
+        n.cnt = [0; 3];
+    }
+    let mut over_min = 0u32;
+    for slot in work.get(..m).unwrap_or(&[]) {
+        let i = (slot.order & 0xFFFF) as usize;
+        let (Some(pc), Some(w)) = (cx.pcfg.get(i), work.get(i)) else {
+            return false;
+        };
+        if w.vip || w.min == 0 {
+            return false;
+        }
+        over_min =
+            over_min.max(start_threshold(&cx.g.thresholds, w.min, w.ceil).saturating_sub(w.min));
+        add_own(nodes, pc.node, |n| &mut n.cnt, per_phase(w.mask, w.min));
+    }
     sum_up(cx.ncfg, nodes, cx.tree, |n| &mut n.cnt);
     nodes.iter().all(|n| {
         n.cnt

@@ -8,7 +8,7 @@ use crate::config::General;
 use crate::cp::HYSTERESIS_MV;
 #[cfg(test)]
 use crate::cp::{CableStatus, classify, classify_raw, diode_ok};
-use crate::io::PointInputs;
+use crate::io::{CpReading, PointInputs};
 use crate::state::PointState;
 
 /// What a point's preparation reads of its inputs' readings, as it reads them: the pilot's
@@ -226,7 +226,7 @@ impl Bands {
             bands.given |= 1;
             bands.high = band(ca.high_mv, &HIGH_BREAKS, i32::MIN, i32::MAX);
             bands.low = band(ca.low_mv, &LOW_BREAKS, i32::MIN, i32::MAX);
-            within(cb.high_mv, bands.high) && within(cb.low_mv, bands.low)
+            bands.cp_within(cb)
         }) && both(a.measured_ma, b.measured_ma, |ma, mb| {
             bands.given |= 4;
             let drawn = ma[0].max(ma[1]).max(ma[2]);
@@ -247,15 +247,12 @@ impl Bands {
             split(t2);
             split(t3);
             bands.drawn = (lo, hi);
-            within(mb[0].max(mb[1]).max(mb[2]), bands.drawn) && {
-                let tol = g.thresholds.phase_tolerance_ma;
-                bands.phases = phases_above(&ma, tol);
-                phases_above(&mb, tol) == bands.phases
-            }
+            bands.phases = phases_above(&ma, g.thresholds.phase_tolerance_ma);
+            bands.measured_within(g, &mb)
         }) && both(a.pp_ohm, b.pp_ohm, |oa, ob| {
             bands.given |= 2;
             bands.pp = band(oa, &PP_BREAKS, u32::MIN, u32::MAX);
-            within(ob, bands.pp)
+            bands.pp_within(ob)
         });
         bands.valid = holds;
         holds
@@ -287,24 +284,37 @@ impl Bands {
     pub(crate) fn hold(&self, g: &General, pi: &PointInputs) -> bool {
         let cp = match pi.cp {
             None => self.given & 1 == 0,
-            Some(cp) => {
-                self.given & 1 != 0 && within(cp.high_mv, self.high) && within(cp.low_mv, self.low)
-            }
+            Some(cp) => self.given & 1 != 0 && self.cp_within(cp),
         };
         let pp = match pi.pp_ohm {
             None => self.given & 2 == 0,
-            Some(ohm) => self.given & 2 != 0 && within(ohm, self.pp),
+            Some(ohm) => self.given & 2 != 0 && self.pp_within(ohm),
         };
         let meas = match pi.measured_ma {
             None => self.given & 4 == 0,
-            Some(m) => {
-                let drawn = m[0].max(m[1]).max(m[2]);
-                self.given & 4 != 0
-                    && within(drawn, self.drawn)
-                    && phases_above(&m, g.thresholds.phase_tolerance_ma) == self.phases
-            }
+            Some(m) => self.given & 4 != 0 && self.measured_within(g, &m),
         };
         self.valid && cp && pp && meas
+    }
+
+    /// Whether the pilot's levels are within their bands (`hold`, `make_holding`).
+    #[inline(always)]
+    fn cp_within(&self, cp: CpReading) -> bool {
+        within(cp.high_mv, self.high) && within(cp.low_mv, self.low)
+    }
+
+    /// Whether the proximity pin's resistance is within its band.
+    #[inline(always)]
+    fn pp_within(&self, ohm: u32) -> bool {
+        within(ohm, self.pp)
+    }
+
+    /// Whether the current drawn (the highest phase's) is within its band and the same phases
+    /// are above the phase tolerance.
+    #[inline(always)]
+    fn measured_within(&self, g: &General, m: &[u32; 3]) -> bool {
+        within(m[0].max(m[1]).max(m[2]), self.drawn)
+            && phases_above(m, g.thresholds.phase_tolerance_ma) == self.phases
     }
 }
 

@@ -697,7 +697,7 @@ fn start_waiting(
         // Every candidate's threshold fits over the minimums selected before it, whatever the
         // order: all start, and the minimums they add are the sums just made.
         for k in 0..m {
-            let Some(i) = work.get(k).map(|slot| (slot.order & 0xFFFF) as usize) else {
+            let Some(i) = work.get(k).map(slot_point) else {
                 break;
             };
             if let Some(w) = work.get_mut(i) {
@@ -714,7 +714,7 @@ fn start_waiting(
     }
     sort_slots(work, m);
     for k in 0..m {
-        let Some(i) = work.get(k).map(|slot| (slot.order & 0xFFFF) as usize) else {
+        let Some(i) = work.get(k).map(slot_point) else {
             break;
         };
         let (Some(pc), Some(w)) = (pcfg.get(i), work.get_mut(i)) else {
@@ -737,6 +737,12 @@ fn start_waiting(
     }
 }
 
+/// The point whose candidate an order slot holds (the slot's low 16 bits, `start_waiting`'s).
+#[inline(always)]
+fn slot_point(slot: &PointWork) -> usize {
+    (slot.order & SLOT_KEEP) as usize
+}
+
 /// Whether the start threshold of each of the `m` candidates (in the order slots) fits on every
 /// constraint it loads over the minimums selected and those of all the other candidates: then
 /// each fits in `start_waiting`'s order, or in any order, as over it lie at most the others'
@@ -750,7 +756,7 @@ fn all_fit(cx: &Ctx<'_>, work: &[PointWork], nodes: &mut [NodeWork], m: usize) -
     }
     let mut over_min = 0u32;
     for slot in work.get(..m).unwrap_or(&[]) {
-        let i = (slot.order & 0xFFFF) as usize;
+        let i = slot_point(slot);
         let (Some(pc), Some(w)) = (cx.pcfg.get(i), work.get(i)) else {
             return false;
         };

@@ -32,7 +32,9 @@ use crate::config::{
     default_node_fail_safe,
 };
 use crate::drive::{finish, outputs_from_memo, stop_below_minimum};
-use crate::io::{Inputs, NO_NODE, NodeInputs, PointOutput, SetPoint, StationOutput, StepError};
+use crate::io::{
+    Inputs, NO_NODE, NodeInputs, PointInputs, PointOutput, SetPoint, StationOutput, StepError,
+};
 use crate::overload::{counts, node_overload};
 use crate::point::prepare;
 use crate::shed::{select, start_hold};
@@ -478,7 +480,7 @@ pub fn step(
             errors |= StationErrors::EV_OVERCURRENT;
         }
         if !repeat {
-            let (d, s) = memo_deadline(&cx, p, w, i);
+            let (d, s) = memo_deadline(&cx, p, w, pi, i);
             timers = timers.min(d);
             sample |= s;
         }
@@ -496,7 +498,7 @@ pub fn step(
     if repeat && (!settles || now_ms >= timers) {
         // A point's outputs were computed (a timer of its memo ran out), or the earliest of the
         // points' timers ran out: the deadlines are reckoned again.
-        (timers, sample) = all_point_deadlines(&cx, points, work);
+        (timers, sample) = all_point_deadlines(&cx, points, work, inputs.points);
     }
     deadline = deadline.min(timers);
     if sample {
@@ -768,13 +770,18 @@ fn settle(
 /// them after the passes.
 #[cold]
 #[inline(never)]
-fn all_point_deadlines(cx: &Ctx<'_>, points: &[PointState], work: &mut [PointWork]) -> (u64, bool) {
+fn all_point_deadlines(
+    cx: &Ctx<'_>,
+    points: &[PointState],
+    work: &mut [PointWork],
+    inputs: &[PointInputs],
+) -> (u64, bool) {
     let (mut timers, mut sample) = (u64::MAX, false);
-    for (i, (p, w)) in points.iter().zip(work.iter_mut()).enumerate() {
+    for (i, ((p, w), pi)) in points.iter().zip(work.iter_mut()).zip(inputs).enumerate() {
         if w.quiet.fin_used {
             w.quiet.mid.restore(w);
         }
-        let (d, s) = memo_deadline(cx, p, w, i);
+        let (d, s) = memo_deadline(cx, p, w, pi, i);
         timers = timers.min(d);
         sample |= s;
     }
@@ -785,12 +792,18 @@ fn all_point_deadlines(cx: &Ctx<'_>, points: &[PointState], work: &mut [PointWor
 /// deadline has not come (the state, the decisions and the timers it reads are the memo's; a
 /// timer that ran out since would have been the earliest), and kept with a memo just made.
 #[inline(always)]
-fn memo_deadline(cx: &Ctx<'_>, p: &PointState, w: &mut PointWork, i: usize) -> (u64, bool) {
+fn memo_deadline(
+    cx: &Ctx<'_>,
+    p: &PointState,
+    w: &mut PointWork,
+    pi: &PointInputs,
+    i: usize,
+) -> (u64, bool) {
     let q = &w.quiet;
     if q.fin_used && q.deadline > cx.now_ms {
         return (q.deadline, q.deadline_sample);
     }
-    let (d, s) = point_deadline(cx, p, w, i);
+    let (d, s) = point_deadline(cx, p, w, pi, i);
     let q = &mut w.quiet;
     if q.fin {
         q.deadline = d;
@@ -811,7 +824,13 @@ fn memo_deadline(cx: &Ctx<'_>, p: &PointState, w: &mut PointWork, i: usize) -> (
 /// flows). Counting it would ask for a step 1 ms later, in every step, for as long as it lasts.
 /// (Out of line: the step's loop over the points keeps fewer values in flight.)
 #[inline(never)]
-fn point_deadline(cx: &Ctx<'_>, p: &PointState, w: &PointWork, i: usize) -> (u64, bool) {
+fn point_deadline(
+    cx: &Ctx<'_>,
+    p: &PointState,
+    w: &PointWork,
+    pi: &PointInputs,
+    i: usize,
+) -> (u64, bool) {
     let Ctx { g, st, now_ms, .. } = *cx;
     let t = &g.timers;
     let mut d = u64::MAX;
@@ -836,8 +855,12 @@ fn point_deadline(cx: &Ctx<'_>, p: &PointState, w: &PointWork, i: usize) -> (u64
             let seen = st.at(p.c_since).max(st.at(p.pwm_since));
             ends(seen.saturating_add(u64::from(t.debounce_charge_ms)));
         }
-        // CT-1: feedback that still reads closed after the release time is a weld.
-        ends(after(p.opened_at, t.contactor_release_ms));
+        // CT-1: feedback that still reads closed after the release time is a weld. (Feedback
+        // that reads open, or none, is an input: a step follows its change, and sees the
+        // release time passed if it has.)
+        if pi.contactor_feedback == Some(true) {
+            ends(after(p.opened_at, t.contactor_release_ms));
+        }
     }
     // The timers below run only under one of these bits: most points have none.
     const TIMED: u64 = bits::BELOW_IDLE

@@ -1993,6 +1993,43 @@ fn ct1_su2_feedback_welded_state_f_lock_no_session_until_reset() {
     assert!(!r.po(0).flags.contains(PointFlags::WELDED));
 }
 
+/// Proves CT-1 with PS-1's deadline: once the contactor is commanded open, its release time is a
+/// deadline only while the feedback reads closed (a weld is declared there). With no feedback,
+/// or feedback that reads open, nothing happens then, so `next_deadline_ms` does not ask for a
+/// step at it (feedback that comes to read closed later is an input change: the caller steps
+/// then, and that step sees the release time passed).
+#[test]
+fn ct1_ps1_the_release_time_is_a_deadline_only_while_the_feedback_reads_closed() {
+    for feedback in [None, Some(false), Some(true)] {
+        let mut r = Rig::new(one(P32));
+        r.charge(0);
+        r.pi(0, |pi| pi.contactor_feedback = feedback);
+        r.after(500);
+        r.level(0, B_MV);
+        let t_open = r.until(r.now + 200, |r| !r.closed(0));
+        let release = t_open + 20;
+        // The step after the opening (the opening's own step asks for the next at once).
+        r.step();
+        let d = r.out().station.next_deadline_ms;
+        if feedback == Some(true) {
+            assert_eq!(d, release, "feedback closed: a step at the release time");
+            r.at(release);
+            assert!(r.po(0).flags.contains(PointFlags::WELDED));
+        } else {
+            assert!(
+                d > release,
+                "{feedback:?}: deadline {d}, release at {release}"
+            );
+            r.at(release);
+            assert!(!r.po(0).flags.contains(PointFlags::WELDED));
+            // The feedback comes to read closed later: the step of that change declares the
+            // weld (the release time has passed).
+            r.pi(0, |pi| pi.contactor_feedback = Some(true)).step();
+            assert!(r.po(0).flags.contains(PointFlags::WELDED), "{feedback:?}");
+        }
+    }
+}
+
 /// Proves CT-1 (current path): more than 1 A through a contactor commanded open for 500 ms is
 /// welded; 1 A is not.
 #[test]

@@ -580,12 +580,22 @@ fn prep_until(g: &General, pc: &PointConfig, p: &PointState, pi: &PointInputs) -
         || p.cand != p.vehicle
         || p.offer_ma < p.offer_high_ma
         || p.phase_cand != NO_CAND
-        || (!p.has(bits::CONTACTOR) && pi.contactor_feedback == Some(true));
+        || release_watched(p, pi);
     if running {
         prep_timers(g, p, pi)
     } else {
         u64::MAX
     }
+}
+
+/// CT-1: whether the end of the contactor's release time can change the point: its contactor is
+/// commanded open and its feedback still reads closed (a weld once the release time has
+/// passed, `weld_while_open`). Feedback that reads open, or none, is an input whose change
+/// brings a step of its own. Read alike by the memo (`prep_until`) and the deadline
+/// (`step::point_deadline`).
+#[inline(always)]
+pub(crate) fn release_watched(p: &PointState, pi: &PointInputs) -> bool {
+    !p.has(bits::CONTACTOR) && pi.contactor_feedback == Some(true)
 }
 
 /// `prep_until` where some timer runs.
@@ -627,11 +637,7 @@ fn prep_timers(g: &General, p: &PointState, pi: &PointInputs) -> u64 {
         p.weld_since,
         g.protection.welded_ms,
     );
-    run(
-        !p.has(bits::CONTACTOR) && pi.contactor_feedback == Some(true),
-        p.opened_at,
-        t.contactor_release_ms,
-    );
+    run(release_watched(p, pi), p.opened_at, t.contactor_release_ms);
     until
 }
 

@@ -36,7 +36,7 @@ use crate::io::{
     Inputs, NO_NODE, NodeInputs, PointInputs, PointOutput, SetPoint, StationOutput, StepError,
 };
 use crate::overload::{counts, node_overload};
-use crate::point::prepare;
+use crate::point::{prepare, release_watched};
 use crate::shed::{select, start_hold};
 use crate::site::site_headroom;
 use crate::state::{
@@ -846,10 +846,8 @@ fn point_deadline(
             let seen = st.at(p.c_since).max(st.at(p.pwm_since));
             ends(seen.saturating_add(u64::from(t.debounce_charge_ms)));
         }
-        // CT-1: feedback that still reads closed after the release time is a weld. (Feedback
-        // that reads open, or none, is an input: a step follows its change, and sees the
-        // release time passed if it has.)
-        if pi.contactor_feedback == Some(true) {
+        // CT-1: feedback that still reads closed after the release time is a weld.
+        if release_watched(p, pi) {
             ends(after(p.opened_at, t.contactor_release_ms));
         }
     }

@@ -399,15 +399,14 @@ pub(crate) fn prepare(
     q.used = false;
     // The outputs' part is about the memo's state: a new one starts without it.
     q.fin = false;
-    if tryable {
-        q.inputs = *pi;
-    }
     q.prep = tryable && !left && same_state(p, &q.state) && {
         let until = prep_until(cx.g, pc, p, pi);
         q.until = until;
         now < until
     };
     if q.prep {
+        // (Read only with a memo, by `read_alike` and the bands: copied only where one is made.)
+        q.inputs = *pi;
         q.cond = key;
         q.fingerprint = fp;
         q.lost = lost;

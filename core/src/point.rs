@@ -394,7 +394,6 @@ pub(crate) fn prepare(
     let mut left = false;
     let lost = prepare_point(cx, cond, pc, p, w, pi, &mut left);
     w.front = Front::of(p);
-    let out = Prepared::of(w);
     let q = &mut w.quiet;
     q.used = false;
     // The outputs' part is about the memo's state: a new one starts without it.
@@ -411,8 +410,8 @@ pub(crate) fn prepare(
         q.fingerprint = fp;
         q.lost = lost;
         q.index = i;
-        q.out = out;
         q.bands.valid = false;
+        w.quiet.out = Prepared::of(w);
     }
     lost
 }

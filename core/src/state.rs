@@ -718,16 +718,14 @@ pub struct StationWork {
     pub(crate) settled: bool,
     /// The last step was such a repetition.
     pub(crate) repeated: bool,
-    /// Until when (a stamp) the repeated passes decide alike: the earliest rise interval that
-    /// holds a point (PS-5).
-    pub(crate) until: u64,
-    /// Until when (ms) the waiting points' start holds (LB-6, SU-1) and the rotation (LB-13)
-    /// stay as they were.
+    /// Until when (ms) the rotation (LB-13) stays as it was: its next turn. (The rise intervals
+    /// (PS-5) and the waiting points' start holds (LB-6, SU-1) that the passes read are among
+    /// the points' timers, `timers`.)
     pub(crate) hold: u64,
     /// The configuration's hash (`General::fingerprint`) that step ran under.
     pub(crate) fingerprint: u64,
-    /// The points' deadlines in that step (`step::point_deadline`): the earliest timer (ms) and
-    /// whether one is stepped again within a sample period.
+    /// The points' deadlines in that step (`step::point_deadline`): the earliest timer (ms),
+    /// which a repetition comes before, and whether one is stepped again within a sample period.
     pub(crate) timers: u64,
     pub(crate) sample: bool,
     /// The clock that step read: epoch, start and last rotation.
@@ -751,7 +749,6 @@ impl StationWork {
             generation: 0,
             settled: false,
             repeated: false,
-            until: 0,
             hold: 0,
             fingerprint: 0,
             timers: 0,

@@ -381,25 +381,28 @@ pub fn step(
     // where a point is free to rise (the LB-9 counts of the transfer). (The LB-9 stops of a node
     // over a limit beyond the response time, which read them too, ran above; a node over a limit
     // within it changes only its own timer, read by nothing after.) A step settles when every
-    // point in it was prepared and finished from its memo (so that these passes left every
-    // state as they found it), with no LB-9 stops, no point free to rise, no site meter, no
+    // point ends it with a memo of its preparation and one of its outputs, used or made in it
+    // (so that neither the preparation, nor these passes, nor the outputs changed its state:
+    // a memo is made only then), with no LB-9 stops, no point free to rise, no site meter, no
     // epoch shift and a kept time budget; it marks its points and nodes with the working
-    // memory's generation. A later step repeats it when every point is prepared from the same
-    // memo (its readings the same as the preparation reads them), every node's limits are those
+    // memory's generation. A later step repeats it when every point is prepared from the memo
+    // it had then (its readings the same as the preparation reads them; so its state and its
+    // prepared working memory are what these passes read then), every node's limits are those
     // of then, no LB-9 stops ran, on the same clock (epoch, start, last rotation), before the
-    // earliest time these passes read runs out: a rise interval holding a point (`until`), a
-    // waiting point's start hold, the rotation's next turn (`hold`). They would read what they
-    // read then and decide what they decided then: the decisions are in the working memory
-    // still, but for those the preparation writes again (reason, binding node, wants, immediate
-    // stop), which the memo of each point's outputs holds (`Mid`); the points' deadlines are
-    // those of then until the earliest runs out. (The marks make a working memory put together
-    // from parts of different steps repeat nothing.)
+    // earliest time these passes read runs out: a rise interval holding a point and a waiting
+    // point's start hold, both among the points' timers of then (`point_deadline`; the
+    // repetition comes before the earliest of them, `timers`), and the rotation's next turn
+    // (`hold`). They would read what they read then and decide what they decided then: the
+    // decisions are in the working memory still, but for those the preparation writes again
+    // (reason, binding node, wants, immediate stop), which the memo of each point's outputs
+    // holds (`Mid`); the points' deadlines are those of then. (The marks make a working memory
+    // put together from parts of different steps repeat nothing.)
     // What a step that settles and one that repeats both need (beside the points' memos).
     let quiet = nodes_same && !stops && !budget_broken && !has_site && shift == 0;
     let repeat = settled
         && quiet
         && nodes_last
-        && u64::from(st.now.0) < sw.until
+        && now_ms < sw.timers
         && now_ms < sw.hold
         && st.epoch_ms == sw.epoch_ms
         && st.start == sw.start
@@ -474,7 +477,7 @@ pub fn step(
                 stop_below_minimum(&cx, p, w);
             }
             finish(&cx, pc, p, w, pi, po, cluster);
-            calm &= w.quiet.used & w.quiet.fin_used;
+            calm &= w.quiet.fin;
         }
         if po.flags.contains(PointFlags::EV_OVERCURRENT) {
             errors |= StationErrors::EV_OVERCURRENT;
@@ -495,7 +498,7 @@ pub fn step(
             deadline = deadline.min(expiry.saturating_add(1));
         }
     }
-    if repeat && (!settles || now_ms >= timers) {
+    if repeat && !settles {
         // A point's outputs were computed (a timer of its memo ran out), or the earliest of the
         // points' timers ran out: the deadlines are reckoned again.
         (timers, sample) = all_point_deadlines(&cx, points, work, inputs.points);
@@ -521,18 +524,19 @@ pub fn step(
     }
     out.station.errors = errors;
     out.station.next_deadline_ms = deadline.max(now_ms.saturating_add(1));
-    // Whether the step settles, and the times that bound its repetition. (A point's mark of this
-    // generation is read only if the whole station settles.)
-    let (mut until, mut hold) = (sw.until, sw.hold);
+    // Whether the step settles, and the rotation's turn that bounds its repetition (the points'
+    // timers bound it too); its points are marked with its generation.
+    let mut hold = sw.hold;
     if repeat {
         calm = settles;
     } else if calm {
-        // (Every point's preparation and outputs came from its memo: the outputs' loop saw it.)
-        (until, hold) = settle(&cx, points, work, next_gen, rotation_due);
+        hold = rotation_due;
+        for w in work.iter_mut() {
+            w.quiet.settled = next_gen;
+        }
     }
     if calm {
         sw.settled = true;
-        sw.until = until;
         sw.hold = hold;
         sw.timers = timers;
         sw.sample = sample;
@@ -723,36 +727,6 @@ fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: 
 fn points_settled(work: &[PointWork], generation: u64) -> bool {
     work.iter()
         .all(|w| w.quiet.used & (w.quiet.settled == generation))
-}
-
-/// Settles the station (`step`) in a step in which every point's preparation and outputs came
-/// from its memo: each point is marked with the generation; returns the times that bound a
-/// repetition: the earliest rise interval holding a point (a stamp) and the earliest of the
-/// waiting points' start holds and `rotation_due` (ms).
-#[inline(never)]
-fn settle(
-    cx: &Ctx<'_>,
-    points: &[PointState],
-    work: &mut [PointWork],
-    next_gen: u64,
-    rotation_due: u64,
-) -> (u64, u64) {
-    let rise_ms = u64::from(cx.g.timers.rise_interval_ms);
-    let (mut until, mut hold) = (u64::MAX, rotation_due);
-    for (i, (p, w)) in points.iter().zip(work.iter_mut()).enumerate() {
-        w.quiet.settled = next_gen;
-        if w.reason == AllocReason::RateLimit {
-            until = until.min(u64::from(p.last_rise.0).saturating_add(rise_ms));
-        }
-        // A waiting point's start hold (LB-6 minimum pause, SU-1 stagger).
-        if w.wants
-            && p.run != Run::Running
-            && let Some((_, end)) = start_hold(cx, p, i)
-        {
-            hold = hold.min(end);
-        }
-    }
-    (until, hold)
 }
 
 /// `point_deadline` of every point in a repeated step: the earliest timer, and whether one is to

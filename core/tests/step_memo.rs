@@ -878,6 +878,43 @@ fn in2_ps1_the_memo_is_made_in_the_step_whose_inputs_changed() {
     assert!((0..2).all(|i| s.out(i).pilot == PilotOutput::StateF));
 }
 
+/// IN-2, PS-1: the station settles in the step in which its points made their memos (the step
+/// leaves every point as it found it), so the step after it repeats the passes: in a trip, the
+/// step in which the pilots first read F makes every point's memos, and the next step is
+/// prepared from them and repeats, as it equals the computation (`step_checked`).
+#[test]
+fn in2_the_step_after_the_points_made_their_memos_repeats_the_passes() {
+    let mut raw = two_points_raw(40_000);
+    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    s.until(10_000);
+    s.si.in1_closed = true;
+    s.step_with(|_| {});
+    assert!(
+        !s.m.station_work.repeated(),
+        "the trip's step changes the points"
+    );
+    // The pilots read F: every point's preparation runs and makes its memos.
+    s.step_with(|_| {});
+    assert!(s.m.work.iter().all(|w| w.from_memo() == (false, false)));
+    assert!(!s.m.station_work.repeated());
+    s.step_with(|_| {});
+    assert!(s.m.work.iter().all(|w| w.from_memo() == (true, true)));
+    assert!(
+        s.m.station_work.repeated(),
+        "the step after the one that made the memos runs the passes again"
+    );
+    let before = s.used.repeated;
+    let t = s.now + 1_000;
+    s.until(t);
+    assert_eq!(
+        s.used.repeated - before,
+        101,
+        "every step of the trip repeats"
+    );
+    assert!((0..2).all(|i| s.out(i).pilot == PilotOutput::StateF));
+}
+
 /// LB-9: a point held below its target by the count (another point's EV draws 1.5 A above its
 /// allocation, within the tolerance, and lets its current sag by a milliampere every 2 s): the
 /// transfer reads the measured currents in every step in which the held point is free to try,

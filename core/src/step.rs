@@ -381,14 +381,14 @@ pub fn step(
     // where a point is free to rise (the LB-9 counts of the transfer). (The LB-9 stops of a node
     // over a limit beyond the response time, which read them too, ran above; a node over a limit
     // within it changes only its own timer, read by nothing after.) A step settles when every
-    // point ends it with a memo of its preparation and one of its outputs, used or made in it
-    // (so that neither the preparation, nor these passes, nor the outputs changed its state:
-    // a memo is made only then), with no LB-9 stops, no point free to rise, no site meter, no
-    // epoch shift and a kept time budget; it marks its points and nodes with the working
-    // memory's generation. A later step repeats it when every point is prepared from the memo
-    // it had then (its readings the same as the preparation reads them; so its state and its
-    // prepared working memory are what these passes read then), every node's limits are those
-    // of then, no LB-9 stops ran, on the same clock (epoch, start, last rotation), before the
+    // point ends it with a memo of its outputs, used or made in it (one is made only over a memo
+    // of the preparation, and only where neither the preparation, nor these passes, nor the
+    // outputs changed the point's state), with no LB-9 stops, no point free to rise, no site
+    // meter, no epoch shift and a kept time budget; it marks its points and nodes with the
+    // working memory's generation. A later step repeats it when every point is prepared from
+    // the memo it had then (its readings the same as the preparation reads them; so its state
+    // and its prepared working memory are what these passes read then), every node's limits are
+    // those of then, no LB-9 stops ran, on the same clock (epoch, start, last rotation), before the
     // earliest time these passes read runs out: a rise interval holding a point and a waiting
     // point's start hold, both among the points' timers of then (`point_deadline`; the
     // repetition comes before the earliest of them, `timers`), and the rotation's next turn
@@ -499,8 +499,8 @@ pub fn step(
         }
     }
     if repeat && !settles {
-        // A point's outputs were computed (a timer of its memo ran out), or the earliest of the
-        // points' timers ran out: the deadlines are reckoned again.
+        // A point's outputs were computed (a timer of its memo ran out): the deadlines are
+        // reckoned again. (The earliest of the points' timers bounds the repetition itself.)
         (timers, sample) = all_point_deadlines(&cx, points, work, inputs.points);
     }
     deadline = deadline.min(timers);

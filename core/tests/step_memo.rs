@@ -852,20 +852,27 @@ fn lb9_a_node_over_its_limit_within_the_response_time_repeats_the_passes() {
     );
 }
 
-/// PS-1: a point's memo is made in the step whose inputs changed, where that step leaves the
-/// point as it found it: when the protection devices trip (IN-2), core drives State F at once,
-/// the pilots read F from the next step (the inputs change) and nothing else changes from
-/// then; the memos made in that step serve the one after it, for both points.
-#[test]
-fn in2_ps1_the_memo_is_made_in_the_step_whose_inputs_changed() {
+/// Two points charging under input 1 as the protection devices' contact, which then trips
+/// (IN-2): the station after the trip's step.
+fn tripped_while_charging() -> Site {
     let mut raw = two_points_raw(40_000);
     raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
     let mut s = Site::new(Config::new(raw).expect("valid"));
     s.until(10_000);
     assert!(s.out(0).contactor && s.out(1).contactor);
     s.si.in1_closed = true;
-    // The trip: State F, the pilots still read C.
     s.step_with(|_| {});
+    s
+}
+
+/// PS-1: a point's memo is made in the step whose inputs changed, where that step leaves the
+/// point as it found it: when the protection devices trip (IN-2), core drives State F at once,
+/// the pilots read F from the next step (the inputs change) and nothing else changes from
+/// then; the memos made in that step serve the one after it, for both points.
+#[test]
+fn in2_ps1_the_memo_is_made_in_the_step_whose_inputs_changed() {
+    let mut s = tripped_while_charging();
+    // The trip: State F, the pilots still read C.
     assert!((0..2).all(|i| s.out(i).pilot == PilotOutput::StateF && !s.out(i).contactor));
     // The pilots read F: the preparation runs, and leaves a memo.
     s.step_with(|_| {});
@@ -884,12 +891,7 @@ fn in2_ps1_the_memo_is_made_in_the_step_whose_inputs_changed() {
 /// prepared from them and repeats, as it equals the computation (`step_checked`).
 #[test]
 fn in2_the_step_after_the_points_made_their_memos_repeats_the_passes() {
-    let mut raw = two_points_raw(40_000);
-    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
-    let mut s = Site::new(Config::new(raw).expect("valid"));
-    s.until(10_000);
-    s.si.in1_closed = true;
-    s.step_with(|_| {});
+    let mut s = tripped_while_charging();
     assert!(
         !s.m.station_work.repeated(),
         "the trip's step changes the points"

@@ -119,7 +119,8 @@ pub(crate) fn node_reason(nodes: &[NodeWork], node: u16, ph: usize) -> AllocReas
 /// The result is a function of what this reads alone: per point its node, whether it is
 /// selected and, if so, its minimum, ceiling (with its reason), phases and VIP mark; per node its
 /// parent and limits (with their reasons). When all of them equal the memo that the last
-/// computation left in the working memory (`FillMemo`), the memo's result is used as it is.
+/// computation left in the working memory (`FillMemo`), every part of it with the same mark,
+/// the memo's result is used as it is; a computation leaves its memo with `mark` (not 0).
 #[inline]
 pub(crate) fn fill(
     pcfg: &[PointConfig],
@@ -127,6 +128,7 @@ pub(crate) fn fill(
     tree: Tree,
     points: &mut [PointWork],
     nodes: &mut [NodeWork],
+    mark: u64,
 ) {
     if memo_holds(pcfg, ncfg, points, nodes) {
         for p in points.iter_mut() {
@@ -139,7 +141,7 @@ pub(crate) fn fill(
             }
         }
     } else {
-        fill_and_keep(pcfg, ncfg, tree, points, nodes);
+        fill_and_keep(pcfg, ncfg, tree, points, nodes, mark);
     }
 }
 
@@ -151,11 +153,18 @@ fn fill_and_keep(
     tree: Tree,
     points: &mut [PointWork],
     nodes: &mut [NodeWork],
+    mark: u64,
 ) {
     let complete = compute(pcfg, ncfg, tree, points, nodes);
+    // (A mark whose low 32 bits are 0 keeps no memo: the next step computes again.)
+    let mark = if complete {
+        crate::step::low_bits(mark)
+    } else {
+        0
+    };
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         p.memo = FillMemo {
-            valid: complete,
+            mark,
             in_s: p.in_s,
             vip: p.vip,
             mask: p.mask,
@@ -169,7 +178,7 @@ fn fill_and_keep(
         };
     }
     for (nc, n) in ncfg.iter().zip(nodes.iter_mut()) {
-        n.memo_valid = complete;
+        n.memo_mark = mark;
         n.memo_lim = n.lim;
         n.memo_lim_reason = n.lim_reason;
         n.memo_parent = nc.parent;
@@ -183,9 +192,14 @@ fn memo_holds(
     points: &[PointWork],
     nodes: &[NodeWork],
 ) -> bool {
+    // Every part of one computation's memo: the first node's mark (a station has a node).
+    let mark = nodes.first().map_or(0, |n| n.memo_mark);
+    if mark == 0 {
+        return false;
+    }
     let points_hold = pcfg.iter().zip(points).all(|(pc, p)| {
         let m = &p.memo;
-        m.valid
+        m.mark == mark
             && m.at_node == pc.node
             && m.in_s == p.in_s
             && (!p.in_s
@@ -197,7 +211,7 @@ fn memo_holds(
     });
     points_hold
         && ncfg.iter().zip(nodes).all(|(nc, n)| {
-            n.memo_valid
+            n.memo_mark == mark
                 && n.memo_lim == n.lim
                 && n.memo_lim_reason == n.lim_reason
                 && n.memo_parent == nc.parent
@@ -537,7 +551,9 @@ mod tests {
         let (pcfg, ncfg, work, nodes) = b;
         let tree = Tree::of(ncfg);
         tree.prepare(ncfg, nodes);
-        fill(pcfg, ncfg, tree, work, nodes);
+        // A new mark for each computation, as the step's generations.
+        let mark = u64::from(nodes.first().map_or(0, |n| n.memo_mark)).wrapping_add(1);
+        fill(pcfg, ncfg, tree, work, nodes, mark);
     }
 
     fn result(b: &Built) -> Vec<(u32, AllocReason, u16)> {
@@ -694,7 +710,7 @@ mod tests {
             for n in fresh.3.iter_mut() {
                 *n = NodeWork { lim: n.lim, lim_reason: n.lim_reason, ..NodeWork::new() };
             }
-            let hit = c.change >= 10 && kept.2.iter().all(|w| w.memo.valid);
+            let hit = c.change >= 10 && kept.2.iter().all(|w| w.memo.mark != 0);
             for n in kept.3.iter_mut() {
                 n.used = [u32::MAX; 3];
             }

@@ -375,7 +375,7 @@ pub(crate) fn prepare(
     let tryable = cx.advanced && (!q.prep || (q.cond == key && now < q.until));
     if keys && read_alike(cx.g, &mut w.quiet, pi) && same_state(p, &w.quiet.state) {
         let q = &w.quiet;
-        let (out, lost) = (q.out, q.lost);
+        let out = q.out;
         meter(cx.g, pc, p, w, pi, cx.energy_dt);
         // The offer's expiry (PS-4), as `prepare_point` has it while no timer runs out.
         if p.offer_ma >= p.offer_high_ma {
@@ -384,7 +384,7 @@ pub(crate) fn prepare(
         }
         out.apply(w);
         w.quiet.used = true;
-        return lost;
+        return out.lost;
     }
     // The state before the preparation, kept in the memo's place (a memo is made only if the
     // preparation leaves the state as it was).
@@ -408,10 +408,9 @@ pub(crate) fn prepare(
         q.inputs = *pi;
         q.cond = key;
         q.fingerprint = fp;
-        q.lost = lost;
         q.index = i;
         q.bands.valid = false;
-        w.quiet.out = Prepared::of(w);
+        w.quiet.out = Prepared::of(w, lost);
     }
     lost
 }

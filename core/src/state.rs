@@ -189,7 +189,7 @@ pub struct PointWork {
 /// One point's memo of its last step, in two parts (point.rs, drive.rs). `prep`: the
 /// preparation from `state` with `inputs`, under the conditions `cond` and the configuration
 /// (`fingerprint`, and `index` for the point's own part), leaves `state` as it was (but for
-/// the metering and the offer's expiry, see `same_state`) and writes `out` (and `lost`), and no
+/// the metering and the offer's expiry, see `same_state`) and writes `out` (with `lost`), and no
 /// timer it reads runs out before the stamp `until`. `fin`: the outputs of that state with the
 /// step's decisions `mid` are `output` (its energy aside), they too leave the state as it was,
 /// and no timer they read runs out before `fin_until`. Either claim is a fact about a pure
@@ -203,11 +203,10 @@ pub(crate) struct QuietMemo {
     pub(crate) used: bool,
     /// This step's outputs came from the memo.
     pub(crate) fin_used: bool,
-    /// The generation (`StationWork::generation`) of the last step that settled the station
-    /// (this point's preparation and outputs from the memo, see `step`).
-    pub(crate) settled: u64,
+    /// The generation (`StationWork::generation`, its low 32 bits) of the last step that settled
+    /// the station (this point ending it with its memos, see `step`).
+    pub(crate) settled: u32,
     pub(crate) cond: u8,
-    pub(crate) lost: bool,
     /// The stamps until which each part holds (see `point::prep_until`, `drive::fin_until`).
     pub(crate) until: u64,
     pub(crate) fin_until: u64,
@@ -288,9 +287,9 @@ impl Mid {
 }
 
 impl Prepared {
-    /// What the preparation wrote to `w`.
+    /// What the preparation wrote to `w`, and whether it found the point's set point lost.
     #[inline(always)]
-    pub(crate) fn of(w: &PointWork) -> Self {
+    pub(crate) fn of(w: &PointWork, lost: bool) -> Self {
         Prepared {
             ceil: w.ceil,
             min: w.min,
@@ -303,6 +302,7 @@ impl Prepared {
             cable: w.cable,
             ceil_reason: w.ceil_reason,
             reason: w.reason,
+            lost,
         }
     }
 
@@ -324,7 +324,8 @@ impl Prepared {
     }
 }
 
-/// What a point's preparation writes to its working memory (in `PointWork`'s order).
+/// What a point's preparation writes to its working memory (in `PointWork`'s order), and whether
+/// it found the point's set point lost.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[repr(C)]
 pub(crate) struct Prepared {
@@ -339,13 +340,18 @@ pub(crate) struct Prepared {
     pub(crate) cable: CableStatus,
     pub(crate) ceil_reason: AllocReason,
     pub(crate) reason: AllocReason,
+    /// EX-1: the point's set point is lost (the preparation's return value; not applied).
+    pub(crate) lost: bool,
 }
 
 /// One point's part of the memo of the last water-filling (balance.rs): what it read from the
-/// point and what it wrote. Valid only together with every other point's and node's part.
+/// point and what it wrote. Valid only together with every other point's and node's part of the
+/// same computation: all carry its mark (the low 32 bits of the generation of the step that made
+/// it, `StationWork`; 0: no memo), so that parts of different steps put together are not taken
+/// for one memo.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct FillMemo {
-    pub(crate) valid: bool,
+    pub(crate) mark: u32,
     pub(crate) in_s: bool,
     pub(crate) vip: bool,
     pub(crate) mask: u8,
@@ -362,7 +368,7 @@ impl FillMemo {
     /// No memo.
     pub const fn new() -> Self {
         FillMemo {
-            valid: false,
+            mark: 0,
             in_s: false,
             vip: false,
             mask: 0,
@@ -432,7 +438,6 @@ impl PointWork {
                 fin_used: false,
                 settled: 0,
                 cond: 0,
-                lost: false,
                 until: 0,
                 fin_until: 0,
                 deadline: 0,
@@ -449,6 +454,7 @@ impl PointWork {
                     cable: CableStatus::NotPlugged,
                     ceil_reason: AllocReason::NoVehicle,
                     reason: AllocReason::NoVehicle,
+                    lost: false,
                 },
                 mid: Mid {
                     immediate: false,
@@ -673,9 +679,9 @@ pub struct NodeWork {
     pub(crate) cnt: [u32; 3],
     /// Depth in the tree (0: the root), written every step (tree.rs).
     pub(crate) depth: u8,
-    /// This node's part of the memo of the last water-filling: whether it is valid, and the
-    /// limits and parent it read.
-    pub(crate) memo_valid: bool,
+    /// This node's part of the memo of the last water-filling: its mark (`FillMemo::mark`), and
+    /// the limits and parent it read.
+    pub(crate) memo_mark: u32,
     pub(crate) memo_lim_reason: [AllocReason; 3],
     pub(crate) memo_parent: Option<u16>,
     pub(crate) memo_lim: [u32; 3],
@@ -695,7 +701,7 @@ impl NodeWork {
             sum_vip: [0; 3],
             cnt: [0; 3],
             depth: 0,
-            memo_valid: false,
+            memo_mark: 0,
             memo_lim_reason: [AllocReason::NodeLimit; 3],
             memo_parent: None,
             memo_lim: [0; 3],

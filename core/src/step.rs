@@ -441,7 +441,7 @@ pub fn step(
         {
             rotation_due = st.at(st.last_rotation).saturating_add(u64::from(interval));
         }
-        fill(pcfg, ncfg, tree, work, nwork);
+        fill(pcfg, ncfg, tree, work, nwork, next_gen);
         // (Where it counted, the measured currents it read may change every sample.)
         calm &= !transfer(&cx, points, work, nwork);
     }
@@ -532,7 +532,7 @@ pub fn step(
     } else if calm {
         hold = rotation_due;
         for w in work.iter_mut() {
-            w.quiet.settled = next_gen;
+            w.quiet.settled = low_bits(next_gen);
         }
     }
     if calm {
@@ -725,8 +725,17 @@ fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: 
 /// `generation`; `step`, the station's memo).
 #[inline(never)]
 fn points_settled(work: &[PointWork], generation: u64) -> bool {
+    let mark = low_bits(generation);
     work.iter()
-        .all(|w| w.quiet.used & (w.quiet.settled == generation))
+        .all(|w| w.quiet.used & (w.quiet.settled == mark))
+}
+
+/// The low 32 bits of a generation: the mark a point's part of the working memory keeps of the
+/// step that made it (the station's memo, `QuietMemo::settled`; the water-filling's,
+/// `FillMemo::mark`). Parts 2³² generations apart are not told apart.
+#[inline(always)]
+pub(crate) fn low_bits(generation: u64) -> u32 {
+    u32::try_from(generation & u64::from(u32::MAX)).unwrap_or(0)
 }
 
 /// `point_deadline` of every point in a repeated step: the earliest timer, and whether one is to

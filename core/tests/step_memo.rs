@@ -779,6 +779,30 @@ fn a_working_memory_put_together_from_different_steps_is_served_right() {
     assert!(s.used.repeated > before + 1_000, "{:?}", s.used);
 }
 
+/// LB-4: the memo of the last water-filling is one memo across the points' and the nodes' parts
+/// of the working memory: the points' part of a step under a 40 A set point put back under the
+/// nodes' part of a later one under 30 A (every input the water-filling compares then equals
+/// the memo's, but its targets are of 40 A) is not taken for a memo, and every step equals the
+/// computation (`step_checked`). (Before the parts carried their computation's mark, the step
+/// after the put-back served the 40 A targets: the allocation held at 15 A by the LB-9 count,
+/// with the reason "transfer" where the computation gives "set point".)
+#[test]
+fn lb4_the_points_part_of_the_working_memory_from_another_step_is_served_right() {
+    let raw = set_point_raw(true);
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    s.set_point(40_000);
+    s.until(20_000);
+    let old_points = s.m.work.clone();
+    s.set_point(30_000);
+    let t = s.now + 20_000;
+    s.until(t);
+    s.m.work = old_points;
+    let t = s.now + 5_000;
+    s.until(t);
+    assert_eq!(s.out(0).allocation_ma + s.out(1).allocation_ma, 30_000);
+    assert_eq!(s.out(0).reason, AllocReason::SetPoint);
+}
+
 /// LB-9: readings that change within their bands every step (an ammeter's jitter) keep the
 /// points' memos, and the station's too where no node is over a limit and no point is free to
 /// rise: the passes then read no measured current.

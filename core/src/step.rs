@@ -732,7 +732,8 @@ fn points_settled(work: &[PointWork], generation: u64) -> bool {
 
 /// The low 32 bits of a generation: the mark a point's part of the working memory keeps of the
 /// step that made it (the station's memo, `QuietMemo::settled`; the water-filling's,
-/// `FillMemo::mark`). Parts 2³² generations apart are not told apart.
+/// `FillMemo::mark`). Parts of one working memory 2³² generations apart, or of two working
+/// memories at the same generation, are not told apart.
 #[inline(always)]
 pub(crate) fn low_bits(generation: u64) -> u32 {
     u32::try_from(generation & u64::from(u32::MAX)).unwrap_or(0)

@@ -74,9 +74,10 @@ pub struct State<'a> {
 /// reads as then and no time those decisions read runs out. Kept, they save recomputing what did
 /// not change; lost, another controller's or put together from different steps, they change
 /// nothing but the cost (a memo whose parts lie in the points' and the nodes' memory marks each
-/// part with the low 32 bits of the generation of the step that made it). (The configuration is recognised by
-/// a 64-bit hash of all of it, taken when it is validated: a caller that steps one working memory
-/// under two configurations relies on their hashes differing, odds of 1 in 2⁶⁴ against.)
+/// part with the low 32 bits of the generation of the step that made it). (The configuration is
+/// recognised by a 64-bit hash of all of it, taken when it is validated: a caller that steps one
+/// working memory under two configurations relies on their hashes differing, odds of 1 in 2⁶⁴
+/// against.)
 #[derive(Debug)]
 pub struct Work<'a> {
     /// One per point.

@@ -120,7 +120,7 @@ pub(crate) fn node_reason(nodes: &[NodeWork], node: u16, ph: usize) -> AllocReas
 /// selected and, if so, its minimum, ceiling (with its reason), phases and VIP mark; per node its
 /// parent and limits (with their reasons). When all of them equal the memo that the last
 /// computation left in the working memory (`FillMemo`), every part of it with the same mark,
-/// the memo's result is used as it is; a computation leaves its memo with `mark` (not 0).
+/// the memo's result is used as it is; a computation leaves its memo with `mark` (0: none).
 #[inline]
 pub(crate) fn fill(
     pcfg: &[PointConfig],
@@ -128,7 +128,7 @@ pub(crate) fn fill(
     tree: Tree,
     points: &mut [PointWork],
     nodes: &mut [NodeWork],
-    mark: u64,
+    mark: u32,
 ) {
     if memo_holds(pcfg, ncfg, points, nodes) {
         for p in points.iter_mut() {
@@ -153,15 +153,10 @@ fn fill_and_keep(
     tree: Tree,
     points: &mut [PointWork],
     nodes: &mut [NodeWork],
-    mark: u64,
+    mark: u32,
 ) {
     let complete = compute(pcfg, ncfg, tree, points, nodes);
-    // (A mark whose low 32 bits are 0 keeps no memo: the next step computes again.)
-    let mark = if complete {
-        crate::step::low_bits(mark)
-    } else {
-        0
-    };
+    let mark = if complete { mark } else { 0 };
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         p.memo = FillMemo {
             mark,
@@ -552,7 +547,7 @@ mod tests {
         let tree = Tree::of(ncfg);
         tree.prepare(ncfg, nodes);
         // A new mark for each computation, as the step's generations.
-        let mark = u64::from(nodes.first().map_or(0, |n| n.memo_mark)).wrapping_add(1);
+        let mark = nodes.first().map_or(0, |n| n.memo_mark).wrapping_add(1);
         fill(pcfg, ncfg, tree, work, nodes, mark);
     }
 

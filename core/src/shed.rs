@@ -661,34 +661,7 @@ fn start_waiting(
     nodes: &mut [NodeWork],
 ) {
     let Ctx { g, pcfg, ncfg, .. } = *cx;
-    // Candidates go into the order slots (slot k lives in work[k].order); points held by
-    // their pause or stagger say so, or "shed" if current would not be there anyway.
-    let mut m = 0usize;
-    for i in 0..points.len() {
-        let (Some(p), Some(w)) = (points.get(i), work.get(i)) else {
-            break;
-        };
-        if !w.wants || w.in_s || w.tried {
-            continue;
-        }
-        if let Some((why, _)) = start_hold(cx, p, i) {
-            let short = pcfg.get(i).and_then(|pc| shortfall(g, ncfg, nodes, pc, w));
-            if let Some(w) = work.get_mut(i) {
-                w.tried = true;
-                (w.reason, w.node) = match short {
-                    Some(n) => (AllocReason::Shed, n),
-                    None => (why, NO_NODE),
-                };
-            }
-            continue;
-        }
-        // VIP first, then waiting longest, then lowest index, as one integer (index < 2^16).
-        let key = (u64::from(!w.vip) << 48) | (u64::from(p.since.0) << 16) | (i as u64);
-        if let Some(slot) = work.get_mut(m) {
-            slot.order = key;
-        }
-        m = m.saturating_add(1);
-    }
+    let m = candidates(cx, points, work, nodes);
     if m == 0 {
         return;
     }
@@ -735,6 +708,47 @@ fn start_waiting(
             shed_until_fit(cx, points, work, nodes);
         }
     }
+}
+
+/// The first part of step 3 (`start_waiting`): the candidates go into the order slots (slot k
+/// lives in `work[k].order`), VIP first, then waiting longest, then lowest index; points held by
+/// their pause or stagger say so, or "shed" if current would not be there anyway. Returns the
+/// number of candidates.
+#[inline(always)]
+fn candidates(
+    cx: &Ctx<'_>,
+    points: &[PointState],
+    work: &mut [PointWork],
+    nodes: &[NodeWork],
+) -> usize {
+    let Ctx { g, pcfg, ncfg, .. } = *cx;
+    let mut m = 0usize;
+    for i in 0..points.len() {
+        let (Some(p), Some(w)) = (points.get(i), work.get(i)) else {
+            break;
+        };
+        if !w.wants || w.in_s || w.tried {
+            continue;
+        }
+        if let Some((why, _)) = start_hold(cx, p, i) {
+            let short = pcfg.get(i).and_then(|pc| shortfall(g, ncfg, nodes, pc, w));
+            if let Some(w) = work.get_mut(i) {
+                w.tried = true;
+                (w.reason, w.node) = match short {
+                    Some(n) => (AllocReason::Shed, n),
+                    None => (why, NO_NODE),
+                };
+            }
+            continue;
+        }
+        // One integer (index < 2^16).
+        let key = (u64::from(!w.vip) << 48) | (u64::from(p.since.0) << 16) | (i as u64);
+        if let Some(slot) = work.get_mut(m) {
+            slot.order = key;
+        }
+        m = m.saturating_add(1);
+    }
+    m
 }
 
 /// The point whose candidate an order slot holds (the slot's low 16 bits, `start_waiting`'s).
@@ -921,7 +935,8 @@ mod tests {
         }
     }
 
-    /// Step 3 as it was: every candidate tried in its order, one walk up the tree each.
+    /// Step 3 as it was: every candidate tried in its order, one walk up the tree each (what
+    /// `all_fit` replaces where they all fit).
     fn old_start_waiting(
         cx: &Ctx<'_>,
         points: &mut [PointState],
@@ -929,29 +944,11 @@ mod tests {
         nodes: &mut [NodeWork],
     ) {
         let Ctx { g, pcfg, ncfg, .. } = *cx;
-        let mut m = 0usize;
-        for i in 0..points.len() {
-            let (p, w) = (&points[i], &work[i]);
-            if !w.wants || w.in_s || w.tried {
-                continue;
-            }
-            if let Some((why, _)) = start_hold(cx, p, i) {
-                let short = shortfall(g, ncfg, nodes, &pcfg[i], w);
-                let w = &mut work[i];
-                w.tried = true;
-                (w.reason, w.node) = match short {
-                    Some(n) => (AllocReason::Shed, n),
-                    None => (why, NO_NODE),
-                };
-                continue;
-            }
-            let key = (u64::from(!w.vip) << 48) | (u64::from(p.since.0) << 16) | (i as u64);
-            work[m].order = key;
-            m += 1;
-        }
+        // (Collecting the candidates is the same then and now.)
+        let m = candidates(cx, points, work, nodes);
         sort_slots(work, m);
         for k in 0..m {
-            let i = (work[k].order & 0xFFFF) as usize;
+            let i = slot_point(&work[k]);
             let w = &mut work[i];
             w.tried = true;
             if w.in_s {

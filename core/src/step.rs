@@ -443,7 +443,8 @@ pub fn step(
         {
             rotation_due = st.at(st.last_rotation).saturating_add(u64::from(interval));
         }
-        fill(pcfg, ncfg, tree, work, nwork, next_gen);
+        // (A generation whose low 32 bits are 0 keeps no memo: the next step computes again.)
+        fill(pcfg, ncfg, tree, work, nwork, low_bits(next_gen));
         // (Where it counted, the measured currents it read may change every sample.)
         calm &= !transfer(&cx, points, work, nwork);
     }

@@ -148,6 +148,11 @@ impl Site {
         Site::new(Config::new(two_points_raw(limit_ma)).expect("valid"))
     }
 
+    /// The two points under an external set point (`set_point_raw`).
+    fn under_set_point(long: bool) -> Site {
+        Site::new(Config::new(set_point_raw(long)).expect("valid"))
+    }
+
     /// A fresh set point of `ma` on node 0, received now.
     fn set_point(&mut self, ma: u32) {
         self.nin[0].setpoint = Some(SetPoint {
@@ -314,8 +319,7 @@ fn lb10_the_idle_timer_runs_out_under_constant_inputs() {
 /// expires; the limit comes from an external set point that stays the same for long stretches.
 #[test]
 fn ps4_the_offer_expires_after_a_cut_with_the_memo() {
-    let raw = set_point_raw(false);
-    let mut s = Site::new(Config::new(raw).expect("valid"));
+    let mut s = Site::under_set_point(false);
     s.set_point(63_000);
     s.until(5_000);
     assert!(s.out(0).contactor && s.out(1).contactor);
@@ -416,8 +420,7 @@ fn shared_working_memory_and_a_restored_state_are_served_right() {
 /// reason (the set point) and binding node stay the same: the outputs show the cut at once.
 #[test]
 fn lb4_an_allocation_cut_with_the_same_reason_is_not_served_from_the_memo() {
-    let raw = set_point_raw(false);
-    let mut s = Site::new(Config::new(raw).expect("valid"));
+    let mut s = Site::under_set_point(false);
     let mut sp = 40_000;
     for _ in 0..6 {
         s.set_point(sp);
@@ -700,8 +703,7 @@ fn lb4_a_steady_shared_station_repeats_its_passes_and_equals_the_computation() {
 /// memo.
 #[test]
 fn ps5_a_rise_held_by_the_rise_interval_comes_on_time_while_steps_repeat() {
-    let raw = set_point_raw(true);
-    let mut s = Site::new(Config::new(raw).expect("valid"));
+    let mut s = Site::under_set_point(true);
     s.evs[1].plugged = false;
     s.set_point(40_000);
     s.until(30_000);
@@ -748,20 +750,27 @@ fn lb6_a_waiting_point_starts_when_its_pause_runs_out_while_steps_repeat() {
     assert!(repeated > 100, "{repeated} steps repeated");
 }
 
+/// Two points charging under a 40 A set point for 20 s, then under 30 A for 20 s: the station
+/// then, and its memory at the end of the 40 A part (to put parts of it back).
+fn forty_then_thirty_amps() -> (Site, Slices) {
+    let mut s = Site::under_set_point(true);
+    s.set_point(40_000);
+    s.until(20_000);
+    let at_forty = s.m.clone();
+    s.set_point(30_000);
+    let t = s.now + 20_000;
+    s.until(t);
+    (s, at_forty)
+}
+
 /// The station's memo is tied to the points' working memory of the same step: the points' part
 /// put back to an older copy (its memos those of another allocation), the station's part kept,
 /// and the other way round, every step still equals the computation.
 #[test]
 fn a_working_memory_put_together_from_different_steps_is_served_right() {
-    let raw = set_point_raw(true);
-    let mut s = Site::new(Config::new(raw).expect("valid"));
-    s.set_point(40_000);
-    s.until(20_000);
-    let old_points = (s.m.work.clone(), s.m.node_work.clone());
-    let old_station = s.m.station_work;
-    s.set_point(30_000);
-    let t = s.now + 20_000;
-    s.until(t);
+    let (mut s, at_forty) = forty_then_thirty_amps();
+    let old_points = (at_forty.work, at_forty.node_work);
+    let old_station = at_forty.station_work;
     let before = s.used.repeated;
     // The points' memory of the 40 A step, the station's of now.
     (s.m.work, s.m.node_work) = old_points.clone();
@@ -788,15 +797,8 @@ fn a_working_memory_put_together_from_different_steps_is_served_right() {
 /// with the reason "transfer" where the computation gives "set point".)
 #[test]
 fn lb4_the_points_part_of_the_working_memory_from_another_step_is_served_right() {
-    let raw = set_point_raw(true);
-    let mut s = Site::new(Config::new(raw).expect("valid"));
-    s.set_point(40_000);
-    s.until(20_000);
-    let old_points = s.m.work.clone();
-    s.set_point(30_000);
-    let t = s.now + 20_000;
-    s.until(t);
-    s.m.work = old_points;
+    let (mut s, at_forty) = forty_then_thirty_amps();
+    s.m.work = at_forty.work;
     let t = s.now + 5_000;
     s.until(t);
     assert_eq!(s.out(0).allocation_ma + s.out(1).allocation_ma, 30_000);
@@ -1126,8 +1128,7 @@ fn ps1_a_state_taken_as_classified_runs_no_debounce() {
 /// nothing), the same as without it.
 #[test]
 fn su1_a_waiting_point_in_c_keeps_the_memo_of_its_outputs() {
-    let raw = set_point_raw(true);
-    let mut s = Site::new(Config::new(raw).expect("valid"));
+    let mut s = Site::under_set_point(true);
     // Room for one start threshold (1.5 × 14 A), not for two minimums.
     s.set_point(24_000);
     s.evs[0].cp_mv = Some(CP_C_MV);

@@ -660,7 +660,6 @@ fn start_waiting(
     work: &mut [PointWork],
     nodes: &mut [NodeWork],
 ) {
-    let Ctx { g, pcfg, ncfg, .. } = *cx;
     let m = candidates(cx, points, work, nodes);
     if m == 0 {
         return;
@@ -685,6 +684,19 @@ fn start_waiting(
         }
         return;
     }
+    one_at_a_time(cx, points, work, nodes, m);
+}
+
+/// The `m` candidates in the order slots tried one at a time, in their order (`start_waiting`).
+#[inline(always)]
+fn one_at_a_time(
+    cx: &Ctx<'_>,
+    points: &mut [PointState],
+    work: &mut [PointWork],
+    nodes: &mut [NodeWork],
+    m: usize,
+) {
+    let Ctx { g, pcfg, ncfg, .. } = *cx;
     sort_slots(work, m);
     for k in 0..m {
         let Some(i) = work.get(k).map(slot_point) else {
@@ -935,36 +947,16 @@ mod tests {
         }
     }
 
-    /// Step 3 as it was: every candidate tried in its order, one walk up the tree each (what
-    /// `all_fit` replaces where they all fit).
+    /// Step 3 as it was: every candidate tried in its order, one walk up the tree each, never
+    /// all at once (`all_fit`).
     fn old_start_waiting(
         cx: &Ctx<'_>,
         points: &mut [PointState],
         work: &mut [PointWork],
         nodes: &mut [NodeWork],
     ) {
-        let Ctx { g, pcfg, ncfg, .. } = *cx;
-        // (Collecting the candidates is the same then and now.)
         let m = candidates(cx, points, work, nodes);
-        sort_slots(work, m);
-        for k in 0..m {
-            let i = slot_point(&work[k]);
-            let w = &mut work[i];
-            w.tried = true;
-            if w.in_s {
-                continue;
-            }
-            if let Some(n) = shortfall(g, ncfg, nodes, &pcfg[i], w) {
-                w.reason = AllocReason::Shed;
-                w.node = n;
-                continue;
-            }
-            w.in_s = true;
-            add_min(ncfg, nodes, &pcfg[i], w, false);
-            if w.vip {
-                shed_until_fit(cx, points, work, nodes);
-            }
-        }
+        one_at_a_time(cx, points, work, nodes, m);
     }
 
     // -----------------------------------------------------------------------------------------

@@ -534,8 +534,9 @@ pub fn step(
         calm = settles;
     } else if calm {
         hold = rotation_due;
+        let mark = low_bits(next_gen);
         for w in work.iter_mut() {
-            w.quiet.settled = low_bits(next_gen);
+            w.quiet.settled = mark;
         }
     }
     if calm {

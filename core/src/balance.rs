@@ -226,15 +226,21 @@ fn compute(
     for n in nodes.iter_mut() {
         n.used = [0; 3];
     }
-    let mut any_vip = false;
+    let (mut any_vip, mut any) = (false, false);
     for (pc, p) in pcfg.iter().zip(points.iter_mut()) {
         if p.in_s {
+            any = true;
             any_vip |= p.vip;
             p.target = p.min;
             add_own(nodes, pc.node, |n| &mut n.used, per_phase(p.mask, p.min));
         } else {
             p.target = 0;
         }
+    }
+    if !any {
+        // No point selected (a trip, an idle site): every target is 0, as the passes below
+        // would leave it.
+        return true;
     }
     sum_up(ncfg, nodes, tree, |n| &mut n.used);
     for vip_pass in [true, false] {
@@ -684,6 +690,55 @@ mod tests {
                 .collect();
             prop_assert_eq!(got, want);
         }
+    }
+
+    /// LB-4: with no point selected (a tripped station, an idle site) every target is 0 and
+    /// the points' reasons and binding nodes are left as the selection gave them, as the
+    /// definition has it; the computation, which returns at once then, still leaves its memo,
+    /// so that the next step with the same inputs is served from it.
+    #[test]
+    fn lb4_no_point_selected_every_target_is_0_and_the_memo_is_kept() {
+        let c = Case {
+            parents: vec![0, 0, 1],
+            lims: vec![[40_000; 3], [20_000, 0, 20_000], [16_000; 3]],
+            points: vec![
+                (0, 6_000, 32_000, 7, false, false),
+                (1, 6_000, 16_000, 1, true, false),
+                (2, 6_000, 20_000, 4, false, false),
+            ],
+            change: 11,
+            pick: 0,
+            value: 0,
+        };
+        let mut b = build(&c);
+        for (i, w) in b.2.iter_mut().enumerate() {
+            // Left over from an earlier step: the fill must not keep them.
+            w.target = 12_345;
+            w.node = u16::try_from(i).expect("few");
+        }
+        let want = reference(&b);
+        run(&mut b);
+        assert_eq!(result(&b), want);
+        assert!(
+            b.2.iter()
+                .all(|w| w.target == 0 && w.reason == AllocReason::Shed)
+        );
+        assert_eq!(b.2.iter().map(|w| w.node).collect::<Vec<_>>(), [0, 1, 2]);
+        assert!(b.2.iter().all(|w| w.memo.mark != 0), "no memo kept");
+        // The same inputs again: the memo serves them (the node sums, which only a computation
+        // rewrites, stay as they were).
+        for n in b.3.iter_mut() {
+            n.used = [u32::MAX; 3];
+        }
+        for w in b.2.iter_mut() {
+            w.target = 12_345;
+        }
+        run(&mut b);
+        assert_eq!(result(&b), want);
+        assert!(
+            b.3.iter().all(|n| n.used == [u32::MAX; 3]),
+            "the memo was not used"
+        );
     }
 
     proptest! {

@@ -373,7 +373,9 @@ pub(crate) fn prepare(
     // too: a point mostly settles in the step of the change (a pilot that now reads F in a
     // trip, a point that the passes shed), and its memo is then there for the next step.
     let tryable = cx.advanced && (!q.prep || (q.cond == key && now < q.until));
-    if keys && read_alike(cx.g, &mut w.quiet, pi) && same_state(p, &w.quiet.state) {
+    // The state first: a point that the last step's passes or outputs changed (a shed, a stop,
+    // a contactor that closed) fails there, before its readings and their bands are read.
+    if keys && same_state(p, &w.quiet.state) && read_alike(cx.g, &mut w.quiet, pi) {
         let q = &w.quiet;
         let out = q.out;
         meter(cx.g, pc, p, w, pi, cx.energy_dt);

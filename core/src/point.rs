@@ -417,6 +417,33 @@ pub(crate) fn prepare(
     lost
 }
 
+/// The memos of the points' preparations in the step in which the protection devices trip
+/// (IN-2): the protection blocks every point first, whatever else its preparation finds, and
+/// changes nothing else of it (not the state, nor the ceiling), so a memo under the same
+/// conditions but the protection (`key` without it) is, with that block over its `out`, the
+/// memo under `key`, and serves this step's preparation as any memo does (`prepare`). (The memo
+/// of a point's outputs does not serve the trip's outputs: its decisions, made without the
+/// protection, never give the protection's reason, `drive::finish`.) Returns whether a memo
+/// changed so: the station's memo, whose passes read the points' prepared working memory, is
+/// then not repeated (`step`).
+#[cold]
+#[inline(never)]
+pub(crate) fn protect_memos(work: &mut [PointWork], key: u8) -> bool {
+    let mut any = false;
+    for w in work.iter_mut() {
+        let q = &mut w.quiet;
+        if q.prep && q.cond | Conditions::PROTECTION == key && q.cond != key {
+            // As `prepare_point`'s first block.
+            q.out.wants = false;
+            q.out.immediate = true;
+            q.out.reason = AllocReason::ProtectionDevice;
+            q.cond = key;
+            any = true;
+        }
+    }
+    any
+}
+
 /// Whether two states are equal but for what the metering and the offer's expiry write every
 /// step: the energy, the meter reading and, while the offer is at its highest, the time of the
 /// highest offer.

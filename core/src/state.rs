@@ -724,6 +724,8 @@ pub struct StationWork {
     pub(crate) settled: bool,
     /// The last step was such a repetition.
     pub(crate) repeated: bool,
+    /// The station's conditions (`step::Conditions::bits`) in the last step.
+    pub(crate) cond: u8,
     /// Until when (ms) the rotation (LB-13) stays as it was: its next turn. (The rise intervals
     /// (PS-5) and the waiting points' start holds (LB-6, SU-1) that the passes read are among
     /// the points' timers, `timers`.)
@@ -755,6 +757,7 @@ impl StationWork {
             generation: 0,
             settled: false,
             repeated: false,
+            cond: 0,
             hold: 0,
             fingerprint: 0,
             timers: 0,

@@ -36,7 +36,7 @@ use crate::io::{
     Inputs, NO_NODE, NodeInputs, PointInputs, PointOutput, SetPoint, StationOutput, StepError,
 };
 use crate::overload::{counts, node_overload};
-use crate::point::{prepare, release_watched};
+use crate::point::{prepare, protect_memos, release_watched};
 use crate::shed::{select, start_hold};
 use crate::site::site_headroom;
 use crate::state::{
@@ -139,6 +139,9 @@ pub(crate) struct Conditions {
 }
 
 impl Conditions {
+    /// `bits`' bit of the protection devices.
+    pub(crate) const PROTECTION: u8 = 1;
+
     /// The four conditions as bits.
     #[inline(always)]
     pub(crate) fn bits(&self) -> u8 {
@@ -238,7 +241,7 @@ pub fn step(
     // The station's memo (see below) holds for one step only: any return before the end of
     // this step leaves it unset.
     let sw = state.work.station;
-    let settled = sw.settled && sw.fingerprint == g.fingerprint;
+    let mut settled = sw.settled && sw.fingerprint == g.fingerprint;
     let generation = sw.generation;
     let next_gen = generation.wrapping_add(1);
     sw.settled = false;
@@ -278,6 +281,14 @@ pub fn step(
     let tree = g.tree;
     tree.prepare(ncfg, nwork);
     let cond = Conditions::of(g, inputs);
+    // Where the protection devices trip, the points' memos from before the trip are made those
+    // of the trip (`protect_memos`); the last step's decisions, from before it, are not
+    // repeated (the station's memo).
+    let (key, last_cond) = (cond.bits(), sw.cond);
+    sw.cond = key;
+    if key & !last_cond & Conditions::PROTECTION != 0 && protect_memos(work, key) {
+        settled = false;
+    }
     let cx = Ctx {
         g,
         st: &clock,
@@ -389,7 +400,8 @@ pub fn step(
     // meter, no epoch shift and a kept time budget; it marks its points and nodes with the
     // working memory's generation. A later step repeats it when every point is prepared from
     // the memo it had then (its readings the same as the preparation reads them; so its state
-    // and its prepared working memory are what these passes read then), every node's limits are
+    // and its prepared working memory are what these passes read then; a memo made that of a
+    // trip, `protect_memos`, is another one, and its step repeats nothing), every node's limits are
     // those of then, no LB-9 stops ran, on the same clock (epoch, start, last rotation), before the
     // earliest time these passes read runs out: a rise interval holding a point and a waiting
     // point's start hold, both among the points' timers of then (`point_deadline`; the

@@ -911,6 +911,105 @@ fn in2_ps1_the_memo_is_made_in_the_step_whose_inputs_changed() {
     assert!((0..2).all(|i| s.out(i).pilot == PilotOutput::StateF));
 }
 
+/// IN-2, PS-1: the step in which the protection devices trip prepares every point from the memo
+/// it made before the trip (the protection blocks every point first and changes nothing else of
+/// its preparation), shows State F with every contactor open in that very step, and does not
+/// repeat the last step's passes, whose decisions were made before the trip; every step equals
+/// the computation with fresh working memory (`step_checked`).
+#[test]
+fn in2_the_trip_is_prepared_from_the_memos_made_before_it() {
+    let mut raw = two_points_raw(40_000);
+    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
+    raw.timers.min_pause_ms = 2_000;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    s.until(10_000);
+    assert!(s.out(0).contactor && s.out(1).contactor);
+    assert!(
+        s.m.station_work.repeated() && s.m.work.iter().all(|w| w.from_memo() == (true, true)),
+        "a steady charge comes from the memos"
+    );
+    s.si.in1_closed = true;
+    s.step_with(|_| {});
+    assert!(
+        s.m.work.iter().all(|w| w.from_memo() == (true, false)),
+        "the trip's preparation comes from the memo, its outputs do not"
+    );
+    assert!(
+        !s.m.station_work.repeated(),
+        "the passes of before the trip are not repeated"
+    );
+    for i in 0..2 {
+        let o = s.out(i);
+        assert_eq!(o.pilot, PilotOutput::StateF, "point {i}");
+        assert!(!o.contactor && o.allocation_ma == 0, "point {i}: {o:?}");
+        assert_eq!(o.reason, AllocReason::ProtectionDevice);
+    }
+    assert!(
+        s.m.station_out
+            .errors
+            .contains(StationErrors::PROTECTION_TRIPPED)
+    );
+    // The trip lasts; the pilots read F, then the station settles again.
+    let t = s.now + 2_000;
+    s.until(t);
+    assert!(s.m.station_work.repeated());
+    assert!((0..2).all(|i| s.out(i).pilot == PilotOutput::StateF && !s.out(i).contactor));
+    // The devices close again: the memos of the trip do not serve the step after it.
+    s.si.in1_closed = false;
+    s.step_with(|_| {});
+    assert!(s.m.work.iter().all(|w| !w.from_memo().0));
+    let t = s.now + 10_000;
+    s.until(t);
+    assert!(s.out(0).contactor && s.out(1).contactor, "{:?}", s.out(0));
+}
+
+/// IN-2: a trip while input 2 postpones the start (conditional start, open) is prepared from
+/// the memos made under the postponement, and the devices' protection gives the reason; a trip
+/// in the step in which input 2 changes too is not (the memos were made under other
+/// conditions). Each step equals the computation (`step_checked`).
+#[test]
+fn in2_a_trip_under_a_postponed_start_is_prepared_from_the_memos_made_under_it() {
+    let mut raw = two_points_raw(40_000);
+    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
+    raw.inputs.in2 = loadpilot_core::Input2Function::ConditionalStart;
+    raw.timers.min_pause_ms = 2_000;
+    let mut s = Site::new(Config::new(raw).expect("valid"));
+    s.until(10_000);
+    assert!(
+        (0..2).all(|i| s.out(i).reason == AllocReason::Input && !s.out(i).contactor),
+        "{:?}",
+        s.out(0)
+    );
+    assert!(s.m.work.iter().all(|w| w.from_memo().0));
+    s.si.in1_closed = true;
+    s.step_with(|_| {});
+    assert!(s.m.work.iter().all(|w| w.from_memo().0));
+    for i in 0..2 {
+        let o = s.out(i);
+        assert_eq!(o.pilot, PilotOutput::StateF, "point {i}");
+        assert_eq!(o.reason, AllocReason::ProtectionDevice, "point {i}");
+    }
+    // The devices close and input 2 allows the start: the points charge.
+    s.si.in1_closed = false;
+    s.si.in2_closed = true;
+    let t = s.now + 10_000;
+    s.until(t);
+    assert!(s.out(0).contactor && s.out(1).contactor, "{:?}", s.out(0));
+    // The trip and input 2's opening in one step.
+    s.si.in1_closed = true;
+    s.si.in2_closed = false;
+    s.step_with(|_| {});
+    assert!(s.m.work.iter().all(|w| !w.from_memo().0));
+    for i in 0..2 {
+        let o = s.out(i);
+        assert!(
+            o.pilot == PilotOutput::StateF && !o.contactor,
+            "point {i}: {o:?}"
+        );
+        assert_eq!(o.reason, AllocReason::ProtectionDevice, "point {i}");
+    }
+}
+
 /// IN-2, PS-1: the station settles in the step in which its points made their memos (the step
 /// leaves every point as it found it), so the step after it repeats the passes: in a trip, the
 /// step in which the pilots first read F makes every point's memos, and the next step is

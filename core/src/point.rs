@@ -213,7 +213,7 @@ fn prepare_point(
         commands.set(Commands::BOOKED, false);
     }
     let block = if cond.protection {
-        Some((AllocReason::ProtectionDevice, true))
+        Some(PROTECTION_BLOCK)
     } else if p.has(bits::WELDED | bits::PILOT_FAULT | bits::HARD_FAULT) || w.cable_fault {
         Some((AllocReason::Fault, true))
     } else if !vehicle.connected() {
@@ -417,6 +417,10 @@ pub(crate) fn prepare(
     lost
 }
 
+/// The block of the protection devices (IN-2), before every other one (`prepare_point`): its
+/// reason, and an immediate stop.
+const PROTECTION_BLOCK: (AllocReason, bool) = (AllocReason::ProtectionDevice, true);
+
 /// The memos of the points' preparations in the step in which the protection devices trip
 /// (IN-2): the protection blocks every point first, whatever else its preparation finds, and
 /// changes nothing else of it (not the state, nor the ceiling), so a memo under the same
@@ -433,10 +437,9 @@ pub(crate) fn protect_memos(work: &mut [PointWork], key: u8) -> bool {
     for w in work.iter_mut() {
         let q = &mut w.quiet;
         if q.prep && q.cond | Conditions::PROTECTION == key && q.cond != key {
-            // As `prepare_point`'s first block.
+            // `prepare_point`'s first block.
+            (q.out.reason, q.out.immediate) = PROTECTION_BLOCK;
             q.out.wants = false;
-            q.out.immediate = true;
-            q.out.reason = AllocReason::ProtectionDevice;
             q.cond = key;
             any = true;
         }

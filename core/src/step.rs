@@ -142,10 +142,10 @@ impl Conditions {
     /// `bits`' bit of the protection devices.
     pub(crate) const PROTECTION: u8 = 1;
 
-    /// The four conditions as bits.
+    /// The four conditions as bits (the protection's is `PROTECTION`).
     #[inline(always)]
     pub(crate) fn bits(&self) -> u8 {
-        u8::from(self.protection)
+        (u8::from(self.protection) * Self::PROTECTION)
             | (u8::from(self.load_shedding) << 1)
             | (u8::from(self.postponed) << 2)
             | (u8::from(self.temporary_limit) << 3)

@@ -606,6 +606,29 @@ fn lb9_ev_overcurrent_graceful_stop_after_response_time() {
     assert!(s.point(0).allocation_ma > 0, "latched beyond the session");
 }
 
+/// Proves LB-9 and PS-5: every excursion above the signal plus the tolerance gets a whole
+/// response time from the first sample that shows it, also one that starts within the response
+/// time of a reduction after the EV had followed it (the choice: an EV is not stopped two
+/// seconds into an excursion because its offer was cut three seconds before; one that never
+/// follows a cut is stopped a sample after the response time from the cut,
+/// `lb9_ev_overcurrent_graceful_stop_after_response_time`).
+#[test]
+fn lb9_ps5_an_excursion_after_following_a_cut_gets_its_own_response_time() {
+    let mut s = Scenario::new(station(48_000, [P32; 2]));
+    s.plug(0).ev(0, Ev::three_phase(32_000)).at(0);
+    s.at(9_990).plug(1).at(10_000); // 24 A each from 10 000 ms: point 0's offer cut
+    s.expect_alloc(0, 24_000);
+    // Followed at once, then 6 A over (below the hard threshold) from the step at 13 000 ms.
+    s.at(12_990).measured(0, [30_000; 3]).at(17_990);
+    s.expect_alloc(0, 24_000).expect_contactor(0, true);
+    let t = s.until(18_100, |s| s.point(0).allocation_ma == 0);
+    assert_eq!(
+        t, 18_000,
+        "the response time after the excursion's first sample"
+    );
+    s.expect_reason(0, AllocReason::EvOverCurrent);
+}
+
 /// Proves LB-9: a node whose measured total stays above its limit for longer than the response
 /// time stops the point drawing most above its signal at once (contactor open the same step).
 #[test]

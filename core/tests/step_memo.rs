@@ -28,6 +28,13 @@ fn two_points_raw(limit_ma: u32) -> RawConfig<Vec<PointConfig>, Vec<NodeConfig>>
     }
 }
 
+/// `two_points_raw` with input 1 wired to the protection devices (IN-2).
+fn protection_raw(limit_ma: u32) -> RawConfig<Vec<PointConfig>, Vec<NodeConfig>> {
+    let mut raw = two_points_raw(limit_ma);
+    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
+    raw
+}
+
 /// `two_points_raw` whose station node follows an external set point (`Site::set_point`), one
 /// that stays valid for 10 minutes when `long` (so that a test sets it once).
 fn set_point_raw(long: bool) -> RawConfig<Vec<PointConfig>, Vec<NodeConfig>> {
@@ -338,8 +345,7 @@ fn ps4_the_offer_expires_after_a_cut_with_the_memo() {
 /// window when it ends, SU-2) give the same outputs and state with it as without.
 #[test]
 fn su3_steps_at_one_time_do_not_make_a_wrong_memo() {
-    let mut raw = two_points_raw(63_000);
-    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
+    let mut raw = protection_raw(63_000);
     raw.inputs.in1_polarity = loadpilot_core::Polarity::NormallyClosed;
     let mut s = Site::new(Config::new(raw).expect("valid"));
     s.si.in1_closed = true;
@@ -881,8 +887,7 @@ fn lb9_a_node_over_its_limit_within_the_response_time_repeats_the_passes() {
 /// Two points charging under input 1 as the protection devices' contact, which then trips
 /// (IN-2): the station after the trip's step.
 fn tripped_while_charging() -> Site {
-    let mut raw = two_points_raw(40_000);
-    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
+    let raw = protection_raw(40_000);
     let mut s = Site::new(Config::new(raw).expect("valid"));
     s.until(10_000);
     assert!(s.out(0).contactor && s.out(1).contactor);
@@ -918,8 +923,7 @@ fn in2_ps1_the_memo_is_made_in_the_step_whose_inputs_changed() {
 /// the computation with fresh working memory (`step_checked`).
 #[test]
 fn in2_the_trip_is_prepared_from_the_memos_made_before_it() {
-    let mut raw = two_points_raw(40_000);
-    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
+    let mut raw = protection_raw(40_000);
     raw.timers.min_pause_ms = 2_000;
     let mut s = Site::new(Config::new(raw).expect("valid"));
     s.until(10_000);
@@ -969,8 +973,7 @@ fn in2_the_trip_is_prepared_from_the_memos_made_before_it() {
 /// conditions). Each step equals the computation (`step_checked`).
 #[test]
 fn in2_a_trip_under_a_postponed_start_is_prepared_from_the_memos_made_under_it() {
-    let mut raw = two_points_raw(40_000);
-    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
+    let mut raw = protection_raw(40_000);
     raw.inputs.in2 = loadpilot_core::Input2Function::ConditionalStart;
     raw.timers.min_pause_ms = 2_000;
     let mut s = Site::new(Config::new(raw).expect("valid"));
@@ -1248,8 +1251,7 @@ fn su1_a_waiting_point_in_c_keeps_the_memo_of_its_outputs() {
 /// echo within it is no fault, and both charge again.
 #[test]
 fn in2_a_tripped_station_keeps_its_memo_and_settles_after_it() {
-    let mut raw = two_points_raw(63_000);
-    raw.inputs.in1 = loadpilot_core::Input1Function::ProtectionDevices;
+    let mut raw = protection_raw(63_000);
     raw.inputs.in1_polarity = loadpilot_core::Polarity::NormallyClosed;
     raw.timers.min_pause_ms = 2_000;
     let mut s = Site::new(Config::new(raw).expect("valid"));

@@ -1065,12 +1065,16 @@ fn su3_clock_backwards_stops_until_caught_up() {
     let mut s = Scenario::new(raw);
     s.plug(0).plug(1).at(10_000);
     s.expect_alloc(0, 32_000).expect_alloc(1, 32_000);
+    let metered = [s.point(0).energy_mwh, s.point(1).energy_mwh];
+    assert!(metered.iter().all(|e| *e > 0), "{metered:?}");
     s.step_at(5_000);
     s.expect_error(StationErrors::CLOCK_FAULT, true);
-    for p in 0..2 {
+    for (p, e) in metered.into_iter().enumerate() {
+        // The stop names no node, and the meter's count is still shown (MT-1).
         s.expect_alloc(p, 0)
             .expect_contactor(p, false)
-            .expect_reason(p, AllocReason::ClockFault);
+            .expect_reason_at(p, AllocReason::ClockFault, NO_NODE);
+        assert_eq!(s.point(p).energy_mwh, e, "point {p}");
     }
     s.at(9_990).expect_alloc(0, 0);
     s.expect_error(StationErrors::CLOCK_FAULT, true);

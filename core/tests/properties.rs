@@ -6,8 +6,8 @@
 //! random phase rotations, and drives the slice API (`loadpilot_core::step`) for 200–400 steps of
 //! random inputs: plug-ins and unplugs (A … F), authorisation, VIP, EVs that follow the pilot at
 //! once, late or never, EV limits, cables, single-phase EVs on three-phase points, node and point
-//! set points (fresh, stale, future-stamped, absent), function inputs, EX-2 commands, step gaps and
-//! a clock that sometimes goes back. The measured currents come from the EV model: what each EV
+//! set points (fresh, stale, future-stamped, absent), function inputs, EX-2 commands, step gaps,
+//! steps repeated at the same millisecond and a clock that sometimes goes back. The measured currents come from the EV model: what each EV
 //! draws while its contactor is closed, sometimes absent.
 //!
 //! Everything the checks compare against (effective limits, ceilings, the LB-9 count, the LB-4
@@ -131,6 +131,9 @@ enum Dt {
     Huge,
     /// The clock goes back (SU-3).
     Back(u32),
+    /// Another step at the same millisecond (a caller that steps at a deadline and at its tick
+    /// in the same ms): the clock does not move.
+    Again,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -504,6 +507,7 @@ fn dt() -> impl Strategy<Value = Dt> {
         2 => (3_000u32..=20_000).prop_map(Dt::Jump),
         1 => (1u32..=300).prop_map(Dt::Back),
         1 => Just(Dt::Huge),
+        3 => Just(Dt::Again),
     ]
 }
 
@@ -1086,6 +1090,7 @@ impl Sim {
             Dt::Tick(d) | Dt::Jump(d) => self.now + u64::from(d),
             Dt::Huge => self.now + (1 << 31) + 777,
             Dt::Back(d) => self.now.saturating_sub(u64::from(d)),
+            Dt::Again => self.now,
         };
     }
 

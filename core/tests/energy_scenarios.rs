@@ -629,6 +629,23 @@ fn lb9_ps5_an_excursion_after_following_a_cut_gets_its_own_response_time() {
     s.expect_reason(0, AllocReason::EvOverCurrent);
 }
 
+/// Proves LB-9 and PS-5: an EV already above its signal plus the tolerance when its offer is cut
+/// gets a whole response time from the cut (the time restarts on each reduction, README
+/// "Over-current"), not the rest of the one from its first excursion.
+#[test]
+fn lb9_ps5_a_cut_restarts_the_response_time_of_an_ev_already_over() {
+    let mut s = Scenario::new(station(48_000, [P32; 2]));
+    // 3 A above whatever it is signalled (below the hard threshold), from its first current.
+    s.plug(0).ev(0, Ev::three_phase(32_000).over(3_000));
+    let first = s.until(2_000, |s| s.point(0).contactor);
+    s.at(first + 2_990).plug(1).at(first + 3_000);
+    s.expect_alloc(0, 24_000).expect_contactor(0, true);
+    s.at(first + 7_990).expect_alloc(0, 24_000);
+    let t = s.until(first + 8_100, |s| s.point(0).allocation_ma == 0);
+    assert_eq!(t, first + 8_000, "the response time from the cut");
+    s.expect_reason(0, AllocReason::EvOverCurrent);
+}
+
 /// Proves LB-9: a node whose measured total stays above its limit for longer than the response
 /// time stops the point drawing most above its signal at once (contactor open the same step).
 #[test]

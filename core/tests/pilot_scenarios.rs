@@ -1880,6 +1880,16 @@ fn cab3_domestic_socket_shed_but_never_reduced() {
                 po.allocation_ma == 16_000,
                 "limit {a} A: {po:?}"
             );
+            // No pilot: "PWM on" stands for "switched on", and no duty is signalled.
+            assert_eq!(
+                po.flags.contains(PointFlags::PWM_ON),
+                po.allocation_ma == 16_000,
+                "limit {a} A: {po:?}"
+            );
+            assert!(
+                po.signal_ma == 0 && po.duty_permille == 0 && po.pilot == PilotOutput::Steady12V,
+                "limit {a} A: {po:?}"
+            );
             if po.allocation_ma == 0 {
                 off += 1;
             } else {

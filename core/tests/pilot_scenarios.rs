@@ -1792,7 +1792,13 @@ fn cab2_fault_blocks_the_start_attached_cable_ignores_pp() {
                 r.po(1)
             );
         }
-        assert!(r.po(1).flags.contains(PointFlags::CABLE_FAULT), "{ohm} Ω");
+        // The point's fault flag says it too.
+        assert!(
+            r.po(1)
+                .flags
+                .contains(PointFlags::CABLE_FAULT | PointFlags::FAULT),
+            "{ohm} Ω"
+        );
         assert!(r.errors().contains(StationErrors::CABLE_FAULT_2), "{ohm} Ω");
         assert!(
             !r.errors().contains(StationErrors::CABLE_FAULT_1),
@@ -1974,7 +1980,10 @@ fn ct1_su2_feedback_welded_state_f_lock_no_session_until_reset() {
     );
     r.at(t_open + 20);
     let po = r.po(0);
-    assert!(po.flags.contains(PointFlags::WELDED), "{po:?}");
+    assert!(
+        po.flags.contains(PointFlags::WELDED | PointFlags::FAULT),
+        "{po:?}"
+    );
     assert_eq!(po.pilot, PilotOutput::StateF);
     assert!(po.lock);
     assert!(r.errors().contains(StationErrors::WELDED_CONTACTOR));

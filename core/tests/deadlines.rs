@@ -945,3 +945,75 @@ fn in2_a_reading_of_f_as_the_trip_starts_leaves_no_debounce() {
     }
     assert!(memo_steps > 400, "{memo_steps} steps from the memo");
 }
+
+/// Every step's deadline is no later than the next step whose outputs change by time alone
+/// (`held`: the energy aside), over `shown`, whose inputs do not change.
+fn deadlines_reach_every_change(shown: &[Shown]) {
+    for (i, s) in shown.iter().enumerate() {
+        if let Some(next) = shown[i + 1..].iter().find(|n| held(&n.out) != held(&s.out)) {
+            assert!(
+                s.deadline <= next.now,
+                "the step at {} ms asks for the next at {} ms, but the outputs change at {} ms: {:?}",
+                s.now,
+                s.deadline,
+                next.now,
+                next.out
+            );
+        }
+    }
+}
+
+/// Proves PS-7 with PS-1: a resumed session whose EV sleeps in B asks for a step when the
+/// wake-up is due and when its State F ends, so a caller stepping at the deadlines drives the
+/// wake-up on time (after `wakeup_after_ms` with PWM on, State F for `wakeup_f_ms`). The EV has
+/// no meter then, so that no other timer (LB-10's idle check) asks for the steps.
+#[test]
+fn ps7_ps1_the_wake_up_is_a_deadline() {
+    use loadpilot_core::Commands;
+    let shown = one_point(
+        32_000,
+        11_000,
+        6_000,
+        |raw| {
+            raw.timers.min_pause_ms = 0;
+            raw.timers.wakeup_after_ms = 2_000;
+            raw.timers.wakeup_f_ms = 1_000;
+            raw.timers.wakeup_settle_ms = 500;
+        },
+        |now, m| {
+            m.inputs[0].authorised = true;
+            // Charges, is suspended from 3 s (the EV falls asleep in B once PWM is off) and
+            // resumed at 6 s, its EV still asleep: inputs constant from then on.
+            let charging = now < 3_000 || m.outputs[0].pilot == PilotOutput::Pwm && now < 3_500;
+            let draw = if m.outputs[0].contactor { 16_000 } else { 0 };
+            pilot_and_draw(m, if charging { 6_000 } else { 9_000 }, draw);
+            if now >= 3_500 {
+                // No measurement from then on, so that the idle check (LB-10) times nothing.
+                m.inputs[0].measured_ma = None;
+            }
+            m.inputs[0].commands = if (3_000..6_000).contains(&now) {
+                Commands::SUSPEND
+            } else {
+                Commands::EMPTY
+            };
+        },
+    );
+    let f: Vec<u64> = shown
+        .iter()
+        .filter(|s| s.out.pilot == PilotOutput::StateF)
+        .map(|s| s.now)
+        .collect();
+    let (first, last) = (f.first().copied(), f.last().copied());
+    assert!(
+        first.is_some_and(|t| (7_900..=8_100).contains(&t)),
+        "State F at {f:?}"
+    );
+    assert_eq!(f.len(), 100, "State F for 1 s: {f:?}");
+    assert!(last.is_some_and(|t| t < 10_000));
+    assert!(
+        shown
+            .iter()
+            .any(|s| s.out.pilot == PilotOutput::Pwm && s.now > 9_000)
+    );
+    deadlines_reach_every_change(&shown);
+}

@@ -773,6 +773,8 @@ struct Shown {
     out: PointOutput,
     /// The point's preparation and outputs came from its memo.
     from_memo: bool,
+    /// The station's errors.
+    errors: loadpilot_core::StationErrors,
 }
 
 /// One point on a station of `limit_ma` (City defaults, no stagger, `adjust` applied), stepped
@@ -805,6 +807,7 @@ fn one_point(
                 deadline: m.station_out.next_deadline_ms,
                 out: m.outputs[0],
                 from_memo: m.work[0].from_memo() == (true, true),
+                errors: m.station_out.errors,
             });
         }
     }
@@ -946,11 +949,14 @@ fn in2_a_reading_of_f_as_the_trip_starts_leaves_no_debounce() {
     assert!(memo_steps > 400, "{memo_steps} steps from the memo");
 }
 
-/// Every step's deadline is no later than the next step whose outputs change by time alone
-/// (`held`: the energy aside), over `shown`, whose inputs do not change.
+/// Every step's deadline is no later than the next step whose outputs (`held`: the energy aside)
+/// or station errors change by time alone, over `shown`, whose inputs do not change.
 fn deadlines_reach_every_change(shown: &[Shown]) {
     for (i, s) in shown.iter().enumerate() {
-        if let Some(next) = shown[i + 1..].iter().find(|n| held(&n.out) != held(&s.out)) {
+        if let Some(next) = shown[i + 1..]
+            .iter()
+            .find(|n| held(&n.out) != held(&s.out) || n.errors != s.errors)
+        {
             assert!(
                 s.deadline <= next.now,
                 "the step at {} ms asks for the next at {} ms, but the outputs change at {} ms: {:?}",
@@ -1015,5 +1021,42 @@ fn ps7_ps1_the_wake_up_is_a_deadline() {
             .iter()
             .any(|s| s.out.pilot == PilotOutput::Pwm && s.now > 9_000)
     );
+    deadlines_reach_every_change(&shown);
+}
+
+/// Proves LB-9 with PS-1: a node measured above its limit asks for a step when its response
+/// time runs out, also where no contactor is closed (whose sample period would bound the
+/// deadline anyway): an EV that draws 40 A on a station of 32 A, whose contactor welds when a
+/// remote stop at 1 s and the EV's B open it; the overload is reported (`OVERLOAD`) at the end of the
+/// response time, and a caller stepping at the deadlines sees it then.
+#[test]
+fn lb9_ps1_a_node_above_its_limit_is_a_deadline() {
+    use loadpilot_core::StationErrors;
+    let mut charged = false;
+    let shown = one_point(
+        32_000,
+        8_000,
+        1_600,
+        |_| {},
+        |now, m| {
+            m.inputs[0].authorised = true;
+            charged |= m.outputs[0].contactor;
+            // In C until the stop, then B (the contactor opens at once, and stays welded).
+            let high_mv = if now < 1_000 { 6_000 } else { 9_000 };
+            pilot_and_draw(m, high_mv, if charged { 40_000 } else { 0 });
+            m.inputs[0].remote = if now == 1_000 {
+                Remote::Stop
+            } else {
+                Remote::None
+            };
+        },
+    );
+    assert!(charged, "the EV never charged");
+    assert!(shown.iter().all(|s| !s.out.contactor));
+    let t = shown
+        .iter()
+        .find(|s| s.errors.contains(StationErrors::OVERLOAD))
+        .map(|s| s.now);
+    assert!(t.is_some_and(|t| t > 2_000), "overload reported at {t:?}");
     deadlines_reach_every_change(&shown);
 }

@@ -796,6 +796,10 @@ fn one_point(
     adjust(&mut raw);
     let cfg = Config::new(raw).expect("a valid configuration");
     let mut m = Slices::new(1, 1);
+    if cfg.raw().nodes[0].site_meter {
+        m.point_site = vec![loadpilot_core::PointSite::new()];
+        m.node_site = vec![loadpilot_core::NodeSite::new()];
+    }
     let mut shown = Vec::new();
     for now in (0..=to).step_by(10) {
         set(now, &mut m);
@@ -952,10 +956,18 @@ fn in2_a_reading_of_f_as_the_trip_starts_leaves_no_debounce() {
 /// Every step's deadline is no later than the next step whose outputs (`held`: the energy aside)
 /// or station errors change by time alone, over `shown`, whose inputs do not change.
 fn deadlines_reach_every_change(shown: &[Shown]) {
+    deadlines_reach_every_change_between(shown, |_| false);
+}
+
+/// As `deadlines_reach_every_change` where the inputs change in the steps at which `changes`
+/// holds: a caller steps there anyway, so a deadline needs to reach only the changes of the
+/// outputs before the next of them.
+fn deadlines_reach_every_change_between(shown: &[Shown], changes: impl Fn(u64) -> bool) {
     for (i, s) in shown.iter().enumerate() {
         if let Some(next) = shown[i + 1..]
             .iter()
-            .find(|n| held(&n.out) != held(&s.out) || n.errors != s.errors)
+            .find(|n| changes(n.now) || held(&n.out) != held(&s.out) || n.errors != s.errors)
+            .filter(|n| !changes(n.now))
         {
             assert!(
                 s.deadline <= next.now,
@@ -1059,4 +1071,52 @@ fn lb9_ps1_a_node_above_its_limit_is_a_deadline() {
         .map(|s| s.now);
     assert!(t.is_some_and(|t| t > 2_000), "overload reported at {t:?}");
     deadlines_reach_every_change(&shown);
+}
+
+/// Proves LB-14 with PS-1: a fall of the other consumers' load, believed once it has lasted the
+/// hold time, is a deadline: the site meter's readings arrive every 1.3 s, the hold time (5 s)
+/// runs out between two of them, and the point (an EV in B with PWM on, no contactor closed to
+/// bound the deadline by the sample period) gets its larger share in the step at which the
+/// hold time runs out, which the step before asked for.
+#[test]
+fn lb14_ps1_the_end_of_a_falls_hold_time_is_a_deadline() {
+    use loadpilot_core::SiteReading;
+    const PERIOD: u64 = 1_300;
+    let shown = one_point(
+        64_000,
+        30_000,
+        10_000,
+        |raw| {
+            raw.nodes[0].site_meter = true;
+            raw.timers.site_meter_hold_ms = 5_000;
+        },
+        |now, m| {
+            m.inputs[0].authorised = true;
+            pilot_and_draw(m, 9_000, 0);
+            m.inputs[0].measured_ma = None;
+            // 40 A of other load, 20 A from 20 s on, each reading arriving as it is measured.
+            let at = now / PERIOD * PERIOD;
+            let load = if at < 20_000 { 40_000 } else { 20_000 };
+            m.node_inputs[0].site = Some(SiteReading {
+                load_ma: [load; 3],
+                measured_ms: at,
+            });
+        },
+    );
+    let share = |t: u64| {
+        shown
+            .iter()
+            .find(|s| s.now == t)
+            .map(|s| s.out.allocation_ma)
+    };
+    // 64 − 40 − 2 = 22 A, then 64 − 20 − 2 = 42 A (the point's 32 A): the fall first read at
+    // 20.8 s, believed 5 s later, between the readings at 24.7 s and 26 s.
+    assert_eq!(share(25_790), Some(22_000));
+    assert_eq!(share(25_800), Some(32_000));
+    assert!(
+        shown
+            .iter()
+            .all(|s| !s.out.contactor && s.out.pilot == PilotOutput::Pwm)
+    );
+    deadlines_reach_every_change_between(&shown, |t| t % PERIOD == 0);
 }

@@ -244,6 +244,27 @@ fn lb5_charge_duration_sheds_first_started() {
         .expect_flag(0, PointFlags::SHED, false);
 }
 
+/// Proves LB-5 with LB-11: the shed flag says the last stop was a shed: a shed point that
+/// resumes and is then suspended by a command shows no shed, but the command.
+#[test]
+fn lb5_lb11_a_resumed_point_stopped_otherwise_shows_no_shed() {
+    let mut raw = external(64_000, [P32; 2]);
+    raw.timers.min_run_ms = 0;
+    raw.timers.min_pause_ms = 0;
+    let mut s = Scenario::new(raw);
+    s.node_setpoint(0, 64_000).plug(1).at(0);
+    s.plug(0).at(1_000);
+    s.at(5_000).node_setpoint(0, 27_000).step();
+    s.expect_alloc(1, 0).expect_flag(1, PointFlags::SHED, true);
+    s.node_setpoint(0, 64_000).at(10_000);
+    s.expect_alloc(1, 32_000)
+        .expect_flag(1, PointFlags::SHED, false);
+    s.command(1, Commands::SUSPEND).at(11_000);
+    s.expect_alloc(1, 0)
+        .expect_flag(1, PointFlags::SHED, false)
+        .expect_flag(1, PointFlags::SUSPEND_PLC_CMD, true);
+}
+
 /// Proves LB-5 (energy delivered): the session with the most energy is shed first, though it
 /// started last.
 #[test]
@@ -538,6 +559,29 @@ fn lb9_late_ev_delays_the_others_rise() {
     s.at(6_000)
         .expect_alloc(1, 0)
         .expect_reason(1, AllocReason::Transfer);
+    s.at(6_010).expect_alloc(1, 20_000);
+}
+
+/// Proves LB-9 with LB-11: where a rise is held by the count, the reason names the constraint
+/// with the least room; of two with the same room, the one nearest the point (as the
+/// water-filling names the first full one up the tree): a station of 40 A under a supply of
+/// 40 A, the late EV of `lb9_late_ev_delays_the_others_rise`.
+#[test]
+fn lb9_lb11_a_held_rise_names_the_nearest_of_equally_short_constraints() {
+    let nodes = [
+        NodeConfig::new(None, NodeKind::Supply, 40_000),
+        NodeConfig::station(Some(0), 40_000),
+    ];
+    let points = [PointConfig::three_phase(1, 32_000); 2];
+    let mut raw = RawConfig::with_defaults(ProductFamily::City, points, nodes);
+    raw.timers.stagger_ms = 0;
+    let mut s = Scenario::new(raw);
+    s.plug(0)
+        .ev(0, Ev::three_phase(32_000).lag(2_000))
+        .at(4_000);
+    s.plug(1).step();
+    s.expect_alloc(0, 20_000).expect_alloc(1, 0);
+    s.expect_reason_at(1, AllocReason::Transfer, 1);
     s.at(6_010).expect_alloc(1, 20_000);
 }
 

@@ -249,7 +249,7 @@ pub fn step(
 
     // SU-3: a clock going backwards stops everything until it is back.
     if st.started && now_ms < st.max_now_ms {
-        clock_fault(points, out.points);
+        clock_fault(points, out.points, st.now);
         out.station.errors = StationErrors::CLOCK_FAULT;
         out.station.next_deadline_ms = st.max_now_ms;
         return Ok(());
@@ -564,9 +564,12 @@ pub fn step(
     Ok(())
 }
 
+/// SU-3: every point stopped at once. A running point's stop is stamped with `last`, the time
+/// of the last step whose clock was good (the latest seen), so that its minimum pause (LB-6)
+/// runs from the stop, as after any other stop.
 #[cold]
 #[inline(never)]
-fn clock_fault(points: &mut [PointState], out: &mut [PointOutput]) {
+fn clock_fault(points: &mut [PointState], out: &mut [PointOutput], last: crate::state::Stamp) {
     for (p, po) in points.iter_mut().zip(out.iter_mut()) {
         p.alloc_ma = 0;
         p.offer_ma = 0;
@@ -577,6 +580,7 @@ fn clock_fault(points: &mut [PointState], out: &mut [PointOutput]) {
         );
         if p.run == Run::Running {
             p.run = Run::Waiting;
+            p.since = last;
             p.put(bits::STOPPED, true);
         }
         *po = PointOutput {

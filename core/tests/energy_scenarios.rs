@@ -824,6 +824,23 @@ fn lb12_phase_detection_and_revert() {
         .expect_alloc(0, 0);
 }
 
+/// Proves SU-3 with LB-6: the stop of a clock fault is a stop like any other: once the clock is
+/// back, a point that was charging starts again only after its minimum pause from the stop
+/// (stamped with the latest time seen, the last good step's), not from its start.
+#[test]
+fn su3_lb6_after_a_clock_fault_the_minimum_pause_runs_from_the_stop() {
+    let mut raw = station(64_000, [P32; 2]);
+    raw.timers.min_pause_ms = 20_000;
+    let mut s = Scenario::new(raw);
+    s.plug(0).plug(1).at(10_000);
+    s.expect_alloc(0, 32_000).expect_alloc(1, 32_000);
+    s.step_at(5_000);
+    s.expect_error(StationErrors::CLOCK_FAULT, true);
+    let t = s.until(40_000, |s| s.point(0).allocation_ma > 0);
+    assert_eq!(t, 30_000, "the minimum pause after the stop at 10 000 ms");
+    s.expect_alloc(1, 32_000);
+}
+
 // ---- TREE-1 ----
 
 /// Proves TREE-1: in a depth-3 tree the sub-circuit limit binds its points (reason names it),

@@ -40,7 +40,7 @@ use crate::point::{prepare, protect_memos, release_watched};
 use crate::shed::{select, start_hold};
 use crate::site::site_headroom;
 use crate::state::{
-    Front, NO_CAND, NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run,
+    Front, NO_CAND, NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run, Stamp,
     StationState, StationWork, bits,
 };
 use crate::tree::{add_own, sum_up};
@@ -261,9 +261,9 @@ pub fn step(
         *st = StationState {
             epoch_ms: now_ms,
             max_now_ms: now_ms,
-            start: crate::state::Stamp(0),
-            last_rotation: crate::state::Stamp(0),
-            now: crate::state::Stamp(0),
+            start: Stamp(0),
+            last_rotation: Stamp(0),
+            now: Stamp(0),
             started: true,
         };
         0
@@ -569,7 +569,7 @@ pub fn step(
 /// runs from the stop, as after any other stop.
 #[cold]
 #[inline(never)]
-fn clock_fault(points: &mut [PointState], out: &mut [PointOutput], last: crate::state::Stamp) {
+fn clock_fault(points: &mut [PointState], out: &mut [PointOutput], last: Stamp) {
     for (p, po) in points.iter_mut().zip(out.iter_mut()) {
         p.alloc_ma = 0;
         p.offer_ma = 0;

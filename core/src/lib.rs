@@ -24,11 +24,12 @@
 //! | TREE-1: per-node sums of the points beneath, summed up the tree | `tree` |
 //! | LB-5, LB-6, LB-13, VIP (AU-1 side), SU-1 stagger | `shed` |
 //! | LB-2, LB-3, LB-9 (EV side), LB-10, LB-12 detection, IN-1 … IN-5, EX-1, EX-2, LOC-1 | `point` |
-//! | LB-9 (node side: counts, over-limit stops) | `overload` |
+//! | LB-9 (node side: counts, over-limit stops; the transfer), PS-5 rise interval | `overload` |
 //! | LB-14 | `site` |
 //! | PS-3 duty, PS-4 contactor, SU-1 closing | `drive`, [`pilot`] |
 //! | PS-1, PS-2, PS-6, CAB-2 | [`cp`] |
-//! | the pipeline; LB-8 fallback, LB-9 transfer, PS-5 rise interval, SU-3 clock, deadlines | `step` |
+//! | the pipeline; LB-8 fallback, SU-3 clock | `step` |
+//! | the deadline (`next_deadline_ms`) | `deadline` |
 //! | §5.1, §5.2 sessions, AU-1 … AU-4, EX-2 remote start, CAB-1 | [`session`] |
 //! | PS-7 wake-up, CT-1, TH-1, CAB-3 | `drive`, `point` |
 //! | MT-1, MT-2 source | [`meter`], `point` |
@@ -54,6 +55,7 @@ pub mod config;
 mod config_error;
 mod controller;
 pub mod cp;
+mod deadline;
 mod drive;
 mod io;
 pub mod meter;

@@ -16,7 +16,7 @@
 //!    others, they all start at once (`all_fit`), as the order cannot change what they get.
 //!
 //! A point selected here may still have to wait for its current while other EVs reduce (LB-9,
-//! in `step.rs`).
+//! in `overload.rs`).
 
 use crate::balance::add_on_constraints;
 use crate::config::{

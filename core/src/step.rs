@@ -2,7 +2,8 @@
 //! new state. Wires the clock (SU-3), function inputs (IN-1 … IN-5), external control (EX-1,
 //! EX-2, LB-8), per-point ceilings (LB-2, LB-3, LB-10, LB-12), the LB-9 over-current checks, the
 //! selection of `shed.rs`, the target of `balance.rs`, the safe transfer (LB-9) and rise interval
-//! (PS-5), and the pilot and contactor outputs (PS-3, PS-4, LOC-1).
+//! (PS-5) of `overload.rs`, the pilot and contactor outputs (PS-3, PS-4, LOC-1) and the deadline
+//! of `deadline.rs`.
 //!
 //! Choices where the SPEC is silent:
 //! - An EV over-current stop (LB-9) and a hard over-current (PS-4) latch until the vehicle leaves
@@ -26,22 +27,21 @@
 //!   stepping every millisecond sees (`tests/deadlines.rs`), but for the energy register: MT-1
 //!   counts a step's measured current over the gap since the last step.
 
-use crate::balance::{add_on_constraints, fill, for_each_ancestor};
+use crate::balance::fill;
 use crate::config::{
     ConfigView, General, Input1Function, Input2Function, NodeConfig, PointConfig,
     default_node_fail_safe,
 };
+use crate::deadline::{all_point_deadlines, memo_deadline, node_deadline};
 use crate::drive::{finish, outputs_from_memo, stop_below_minimum};
-use crate::io::{
-    Inputs, NO_NODE, NodeInputs, PointInputs, PointOutput, SetPoint, StationOutput, StepError,
-};
-use crate::overload::{counts, node_overload};
-use crate::point::{prepare, protect_memos, release_watched};
-use crate::shed::{select, start_hold};
+use crate::io::{Inputs, NO_NODE, NodeInputs, PointOutput, SetPoint, StationOutput, StepError};
+use crate::overload::{counts, node_overload, transfer};
+use crate::point::{prepare, protect_memos};
+use crate::shed::select;
 use crate::site::site_headroom;
 use crate::state::{
-    Front, NO_CAND, NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run, Stamp,
-    StationState, StationWork, bits,
+    NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run, Stamp, StationState,
+    StationWork, bits,
 };
 use crate::tree::{add_own, sum_up};
 use crate::types::{AllocReason, PointFlags, StationErrors};
@@ -633,114 +633,6 @@ fn node_limits(
     }
 }
 
-/// Applies the targets: reductions at once, rises by the rise interval (PS-5) and only by what
-/// is free under the LB-9 count on every constraint above the point. Returns whether it read
-/// the LB-9 counts (some point was free to rise), the only part of the passes after the
-/// preparation that reads the measured currents where no LB-9 stops ran. The points held by the
-/// rise interval are marked here, so that `rise` (and its prologue) runs only where one is free.
-/// (Out of line: inlined with that check, the step's usual path at 1024 points cost 1.4 % more.)
-#[inline(never)]
-fn transfer(
-    cx: &Ctx<'_>,
-    points: &mut [PointState],
-    work: &mut [PointWork],
-    nodes: &mut [NodeWork],
-) -> bool {
-    let Ctx { g, st, .. } = *cx;
-    let mut rises = false;
-    for (p, w) in points.iter_mut().zip(work.iter_mut()) {
-        p.alloc_ma = if w.in_s && p.run == Run::Running {
-            p.alloc_ma.min(w.target)
-        } else {
-            0
-        };
-        w.rises = w.in_s && w.target > p.alloc_ma;
-        // Points held by the rise interval first: they change no count, so the counts are
-        // needed only if some point may rise now. A point whose minimum rose with its phase
-        // mode (LB-12) is below its minimum: it is brought up to it like a start, or stopped
-        // below (LB-3).
-        if w.rises
-            && p.run == Run::Running
-            && p.alloc_ma >= w.min
-            && !st.passed(p.last_rise, g.timers.rise_interval_ms)
-        {
-            w.reason = AllocReason::RateLimit;
-            w.node = NO_NODE;
-            w.rises = false;
-        }
-        rises |= w.rises;
-    }
-    if rises {
-        rise(cx, points, work, nodes);
-    }
-    rises
-}
-
-/// The rises of `transfer`: the points marked `rises` (target above allocation, not held by the
-/// rise interval), under the LB-9 counts.
-#[inline(never)]
-fn rise(cx: &Ctx<'_>, points: &mut [PointState], work: &mut [PointWork], nodes: &mut [NodeWork]) {
-    let Ctx { st, pcfg, ncfg, .. } = *cx;
-    for n in nodes.iter_mut() {
-        n.used = [0; 3];
-    }
-    for ((pc, p), w) in pcfg.iter().zip(points.iter()).zip(work.iter()) {
-        add_own(nodes, pc.node, |n| &mut n.used, counts(p.alloc_ma, w, true));
-    }
-    sum_up(ncfg, nodes, cx.tree, |n| &mut n.used);
-    for ((pc, p), w) in pcfg.iter().zip(points.iter_mut()).zip(work.iter_mut()) {
-        if !w.rises {
-            continue;
-        }
-        // The most this point may have: its allocation plus what is free on each constraint
-        // under the count, its own count (max(allocation, measured)) included. An EV that draws
-        // above its allocation does not make room for its own rise (LB-9: raised only by what is
-        // free, so never while a count above it is over its limit).
-        let mut x_max = u32::MAX;
-        let mut at = NO_NODE;
-        for_each_ancestor(ncfg, pc.node, |n| {
-            if let Some(ns) = nodes.get(n) {
-                for (ph, (used, lim)) in ns.used.iter().zip(ns.lim).enumerate() {
-                    if w.mask & (1 << ph) == 0 {
-                        continue;
-                    }
-                    let most = p.alloc_ma.saturating_add(lim.saturating_sub(*used));
-                    if most < x_max {
-                        x_max = most;
-                        at = u16::try_from(n).unwrap_or(NO_NODE);
-                    }
-                }
-            }
-        });
-        let x = w.target.min(x_max);
-        if x < w.target {
-            w.reason = AllocReason::Transfer;
-            w.node = at;
-        }
-        if x <= p.alloc_ma || x < w.min {
-            continue;
-        }
-        let (before, after) = (counts(p.alloc_ma, w, true), counts(x, w, true));
-        let mut delta = [0u32; 3];
-        for ((d, b), a) in delta.iter_mut().zip(before).zip(after) {
-            *d = a.saturating_sub(b);
-        }
-        add_on_constraints(ncfg, nodes, pc.node, |n| &mut n.used, delta, false);
-        p.alloc_ma = x;
-        p.last_rise = st.now;
-        if p.run != Run::Running {
-            if p.has(bits::STOPPED) {
-                // A resume within the session: one wake-up may follow (PS-7).
-                p.put(bits::RESUMED, true);
-                p.put(bits::WOKEN, false);
-            }
-            p.run = Run::Running;
-            p.since = st.now;
-            p.put(bits::SHED | bits::BELOW_IDLE | bits::IDLE, false);
-        }
-    }
-}
-
 /// Whether every point was prepared from the memo it had when the station last settled (mark
 /// `generation`; `step`, the station's memo).
 #[inline(never)]
@@ -757,225 +649,4 @@ fn points_settled(work: &[PointWork], generation: u64) -> bool {
 #[inline(always)]
 pub(crate) fn low_bits(generation: u64) -> u32 {
     u32::try_from(generation & u64::from(u32::MAX)).unwrap_or(0)
-}
-
-/// `point_deadline` of every point in a repeated step: the earliest timer, and whether one is to
-/// be stepped within a sample period. The points whose outputs came from the memo get the
-/// passes' decisions that the preparation wrote again first (`Mid`), as `point_deadline` reads
-/// them after the passes.
-#[cold]
-#[inline(never)]
-fn all_point_deadlines(
-    cx: &Ctx<'_>,
-    points: &[PointState],
-    work: &mut [PointWork],
-    inputs: &[PointInputs],
-) -> (u64, bool) {
-    let (mut timers, mut sample) = (u64::MAX, false);
-    for (i, ((p, w), pi)) in points.iter().zip(work.iter_mut()).zip(inputs).enumerate() {
-        if w.quiet.fin_used {
-            w.quiet.mid.restore(w);
-        }
-        let (d, s) = memo_deadline(cx, p, w, pi, i);
-        timers = timers.min(d);
-        sample |= s;
-    }
-    (timers, sample)
-}
-
-/// `point_deadline`, from the memo of the point's outputs where they came from it and its
-/// deadline has not come (the state, the decisions and the timers it reads are the memo's; a
-/// timer that ran out since would have been the earliest), and kept with a memo just made.
-#[inline(always)]
-fn memo_deadline(
-    cx: &Ctx<'_>,
-    p: &PointState,
-    w: &mut PointWork,
-    pi: &PointInputs,
-    i: usize,
-) -> (u64, bool) {
-    let q = &w.quiet;
-    if q.fin_used && q.deadline > cx.now_ms {
-        return (q.deadline, q.deadline_sample);
-    }
-    let (d, s) = point_deadline(cx, p, w, pi, i);
-    let q = &mut w.quiet;
-    if q.fin {
-        q.deadline = d;
-        q.deadline_sample = s;
-    }
-    (d, s)
-}
-
-/// The earliest time a timer of this point can change its outputs: the earliest time after
-/// `now_ms` at which one of its timers runs out (ms, `u64::MAX` if none), and whether it is to be
-/// stepped again within a sample period (its contactor closed, a rise held by the LB-9 count, a
-/// pilot debounce running).
-///
-/// A timer that has run out bounds nothing: this step read it as run out (every timer is read
-/// as `passed`, true from its end on) and did what its end does; what it still waits for is an
-/// input or another timer (a point in C waiting for current after its closing debounce, a
-/// resumed session whose EV charges past the wake-up time, a latched weld whose current still
-/// flows). Counting it would ask for a step 1 ms later, in every step, for as long as it lasts.
-/// (Out of line: the step's loop over the points keeps fewer values in flight.)
-#[inline(never)]
-fn point_deadline(
-    cx: &Ctx<'_>,
-    p: &PointState,
-    w: &PointWork,
-    pi: &PointInputs,
-    i: usize,
-) -> (u64, bool) {
-    let Ctx { g, st, now_ms, .. } = *cx;
-    let t = &g.timers;
-    let mut d = u64::MAX;
-    let mut ends = |end: u64| {
-        if end > now_ms {
-            d = d.min(end);
-        }
-    };
-    let after = |s, ms: u32| st.at(s).saturating_add(u64::from(ms));
-    let mut sample = p.has(bits::CONTACTOR) || w.reason == AllocReason::Transfer;
-    if w.wants
-        && p.alloc_ma == 0
-        && let Some((_, until)) = start_hold(cx, p, i)
-    {
-        ends(until);
-    }
-    if w.reason == AllocReason::RateLimit {
-        ends(after(p.last_rise, t.rise_interval_ms));
-    }
-    if !p.has(bits::CONTACTOR) {
-        if p.has(bits::RAW_CHARGE) {
-            let seen = st.at(p.c_since).max(st.at(p.pwm_since));
-            ends(seen.saturating_add(u64::from(t.debounce_charge_ms)));
-        }
-        // CT-1: feedback that still reads closed after the release time is a weld.
-        if release_watched(p, pi) {
-            ends(after(p.opened_at, t.contactor_release_ms));
-        }
-    }
-    // The timers below run only under one of these bits: most points have none.
-    const TIMED: u64 = bits::BELOW_IDLE
-        | bits::OVER
-        | bits::GRACEFUL
-        | bits::WAKE
-        | bits::RESUMED
-        | bits::WELD_PENDING
-        | bits::DIODE_PENDING;
-    if p.bits & TIMED != 0 {
-        if p.has(bits::BELOW_IDLE) && !p.has(bits::IDLE) {
-            ends(after(p.idle_since, t.idle_ms));
-        }
-        if p.has(bits::OVER) {
-            ends(after(p.over_since, t.ev_response_ms));
-        }
-        if p.has(bits::GRACEFUL) {
-            ends(after(p.pwm_off_at, t.grace_ms));
-        }
-        if p.has(bits::WAKE) {
-            ends(after(p.wake_at, t.wakeup_f_ms));
-        }
-        if p.has(bits::PWM_WAS) && p.has(bits::RESUMED) && !p.has(bits::WOKEN) {
-            ends(after(p.pwm_since, t.wakeup_after_ms));
-        }
-        if p.has(bits::WELD_PENDING) {
-            ends(after(p.weld_since, g.protection.welded_ms));
-        }
-        if p.has(bits::DIODE_PENDING) {
-            ends(after(p.diode_since, t.debounce_safer_ms));
-        }
-    }
-    if p.settling() {
-        // PS-7, SU-2: −12 V is believed again once the settling window after State F ends.
-        ends(after(p.f_at, t.wakeup_settle_ms));
-    }
-    if p.phase_cand != NO_CAND {
-        ends(after(p.phase_since, t.phase_detection_ms));
-    }
-    if p.cand != p.vehicle {
-        // A pilot debounce runs (PS-1): at most one sample period ahead, and at its end.
-        sample = true;
-        let debounce = if crate::cp::is_safer(p.cand) {
-            t.debounce_safer_ms
-        } else {
-            t.debounce_charge_ms
-        };
-        ends(after(p.cand_since, debounce));
-    }
-    if p.offer_high_ma > p.offer_ma {
-        ends(after(p.offer_high_at, t.ev_response_ms));
-    }
-    if p.run == Run::Running {
-        // The minimum run time changes the shedding order.
-        ends(after(p.since, t.min_run_ms));
-    }
-    ends(crate::session::deadline(g, st, p, now_ms));
-    // (A preparation from the memo left the memo's state as it was: `prepare`.)
-    let front = if w.quiet.used {
-        Front::of(&w.quiet.state)
-    } else {
-        w.front
-    };
-    if Front::of(p) != front {
-        // The passes or the outputs changed what the next preparation reads: it is due now (the
-        // idle, over-current, diode and weld checks start from the step that first sees it).
-        ends(now_ms.saturating_add(1));
-    }
-    (d, sample)
-}
-
-fn node_deadline(
-    g: &General,
-    st: &StationState,
-    nc: &NodeConfig,
-    ns: &NodeState,
-    ss: Option<&NodeSite>,
-    ni: &NodeInputs,
-    now_ms: u64,
-) -> u64 {
-    let mut d = u64::MAX;
-    if ns.over != 0 {
-        for (ph, s) in ns.over_since.iter().enumerate() {
-            if ns.over & (1 << ph) != 0 {
-                d = d.min(st.at(*s).saturating_add(u64::from(g.timers.ev_response_ms)));
-            }
-        }
-    }
-    if let Some(ss) = ss
-        && ss.fall != 0
-    {
-        for (ph, s) in ss.fall_since.iter().enumerate() {
-            if ss.fall & (1 << ph) != 0 {
-                d = d.min(
-                    st.at(*s)
-                        .saturating_add(u64::from(g.timers.site_meter_hold_ms)),
-                );
-            }
-        }
-    }
-    if nc.site_meter
-        && let Some(r) = ni.site
-        && r.measured_ms <= now_ms
-    {
-        let expiry = r
-            .measured_ms
-            .saturating_add(u64::from(g.timers.site_meter_validity_ms))
-            .saturating_add(1);
-        if expiry > now_ms {
-            d = d.min(expiry);
-        }
-    }
-    if g.external_control
-        && nc.external
-        && let Some(sp) = ni.setpoint
-        && fresh(Some(sp), now_ms, g.timers.setpoint_validity_ms).is_some()
-    {
-        d = d.min(
-            sp.received_ms
-                .saturating_add(u64::from(g.timers.setpoint_validity_ms))
-                .saturating_add(1),
-        );
-    }
-    d
 }

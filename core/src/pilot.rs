@@ -87,6 +87,20 @@ mod tests {
         }
     }
 
+    /// PS-3 decodes 10 % ≤ d ≤ 96 % only: every duty outside (the 3–7 % digital-communication
+    /// band among them, and anything above 96 %) signals no current, and the band's edges
+    /// decode to 6 A and 80 A.
+    #[test]
+    fn ps3_decode_outside_the_current_band_is_zero() {
+        for d in (0..100).chain(961..=1_000).chain([u16::MAX]) {
+            assert_eq!(decode_ma(d), 0, "{d} ‰");
+        }
+        assert_eq!(decode_ma(100), 6_000);
+        assert_eq!(decode_ma(850), 51_000);
+        assert_eq!(decode_ma(851), 52_750);
+        assert_eq!(decode_ma(960), 80_000);
+    }
+
     /// Proves PS-3: never above the allowed current, never falling when it rises.
     #[test]
     fn ps3_monotonic_and_never_above() {

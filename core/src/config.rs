@@ -584,7 +584,7 @@ pub(crate) struct General {
     pub has_site: bool,
     pub cluster: bool,
     /// A 64-bit hash of every field above and of every point and node, for the working
-    /// memory's memo of a point's step (point.rs): the memo is used only under the configuration
+    /// memory's memo of a point's step (quiet.rs): the memo is used only under the configuration
     /// it was made with.
     pub fingerprint: u64,
 }

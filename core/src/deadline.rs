@@ -4,7 +4,7 @@
 
 use crate::config::{General, NodeConfig};
 use crate::io::{NodeInputs, PointInputs};
-use crate::point::release_watched;
+use crate::quiet::release_watched;
 use crate::start::start_hold;
 use crate::state::{
     Front, NO_CAND, NodeSite, NodeState, PointState, PointWork, Run, StationState, bits,

@@ -6,7 +6,7 @@ use crate::config::{General, Location, PointConfig};
 use crate::io::PointInputs;
 use crate::io::PointOutput;
 use crate::pilot::{decode_ma, duty_permille};
-use crate::point::{same_after_passes, same_state_apart};
+use crate::quiet::{same_after_passes, same_state_apart};
 use crate::state::{Mid, PointState, PointWork, Run, Stamp, StationState, bits};
 use crate::step::Ctx;
 use crate::types::{AllocReason, Commands, PilotOutput, PointFlags, VehicleState};
@@ -87,7 +87,7 @@ pub(crate) fn outputs_from_memo(
 
 /// Until when `finish_point`'s outcome for this point does not depend on the time: the earliest
 /// stamp after `now` at which a timer it reads runs out, `u64::MAX` if none runs (see
-/// `point::prep_until`). A timer that has run out already stays run out (`finish_point` only
+/// `quiet::prep_until`). A timer that has run out already stays run out (`finish_point` only
 /// asks whether one has, and the memo's state keeps its stamps): it bounds nothing. (A point in
 /// C that waits for current, its closing debounce long past, keeps its memo so.)
 #[inline(always)]

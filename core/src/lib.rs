@@ -63,6 +63,7 @@ mod order;
 mod overload;
 pub mod pilot;
 mod point;
+mod quiet;
 mod readings;
 pub mod session;
 mod shed;

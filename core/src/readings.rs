@@ -1,6 +1,6 @@
 //! The bands around a memo's readings within which a point's preparation reads them alike
 //! (`Bands`): readings that jitter within their bands keep a point on the memo of its step
-//! (point.rs `read_alike`). What the preparation reads of its readings is written out as
+//! (quiet.rs `read_alike`). What the preparation reads of its readings is written out as
 //! `Sensed` (the tests' specification of the bands): `Bands` mirrors `Sensed::of` threshold by
 //! threshold, a change to one is a change to the other, and the tests below hold them together.
 
@@ -125,7 +125,7 @@ const PP_BREAKS: [u32; 9] = [80, 141, 164, 309, 400, 937, 1_100, 2_461, 4_501];
 /// with the same measured phases above the phase tolerance) have the same `Sensed` against the
 /// same state and configuration, so the check of a step's readings is a few comparisons. Made,
 /// around the memo's inputs and against its state, by the first step whose readings differ
-/// from them but are within them (point.rs `read_alike`), gone with the memo.
+/// from them but are within them (quiet.rs `read_alike`), gone with the memo.
 /// Each band is `[lo, hi)` between the breaks around the reading, so a reading can only be in
 /// it where no break lies between it and the reading the band was made from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -186,7 +186,7 @@ pub struct PointWork {
     pub(crate) quiet: QuietMemo,
 }
 
-/// One point's memo of its last step, in two parts (point.rs, drive.rs). `prep`: the
+/// One point's memo of its last step, in two parts (quiet.rs, drive.rs). `prep`: the
 /// preparation from `state` with `inputs`, under the conditions `cond` and the configuration
 /// (`fingerprint`, and `index` for the point's own part), leaves `state` as it was (but for
 /// the metering and the offer's expiry, see `same_state`) and writes `out` (with `lost`), and no
@@ -207,7 +207,7 @@ pub(crate) struct QuietMemo {
     /// the station (this point ending it with its memos, see `step`).
     pub(crate) settled: u32,
     pub(crate) cond: u8,
-    /// The stamps until which each part holds (see `point::prep_until`, `drive::fin_until`).
+    /// The stamps until which each part holds (see `quiet::prep_until`, `drive::fin_until`).
     pub(crate) until: u64,
     pub(crate) fin_until: u64,
     /// The point's deadline (`step::point_deadline`) with the memo of its outputs: the same in
@@ -221,7 +221,7 @@ pub(crate) struct QuietMemo {
     pub(crate) index: usize,
     pub(crate) inputs: crate::io::PointInputs,
     /// Bands around readings that the preparation reads as it read those of `inputs`, once a
-    /// step made them (`point::read_alike`).
+    /// step made them (`quiet::read_alike`).
     pub(crate) bands: crate::readings::Bands,
     pub(crate) state: PointState,
     pub(crate) output: crate::io::PointOutput,
@@ -475,7 +475,7 @@ impl PointWork {
 
 /// State of one charge point.
 ///
-/// (`repr(C)`, in this order: `point::same_state`, which compares the memo's state with a step's
+/// (`repr(C)`, in this order: `quiet::same_state`, which compares the memo's state with a step's
 /// in every step, compares the fields in this order, which measured cheaper than in Rust's own
 /// layout.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -517,7 +517,7 @@ pub struct PointState {
     pub(crate) run: Run,
     pub(crate) phase_mode: u8,
     pub(crate) phase_cand: u8,
-    /// Always 0: it fills the struct's last byte, so that `point::same_state` compares the
+    /// Always 0: it fills the struct's last byte, so that `quiet::same_state` compares the
     /// eight one-byte fields as one word.
     pub(crate) spare: u8,
 }

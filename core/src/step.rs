@@ -36,7 +36,7 @@ use crate::deadline::{all_point_deadlines, memo_deadline, node_deadline};
 use crate::drive::{finish, outputs_from_memo, stop_below_minimum};
 use crate::io::{Inputs, NO_NODE, NodeInputs, PointOutput, SetPoint, StationOutput, StepError};
 use crate::overload::{counts, node_overload, transfer};
-use crate::point::{prepare, protect_memos};
+use crate::quiet::{prepare, protect_memos};
 use crate::shed::select;
 use crate::site::site_headroom;
 use crate::state::{
@@ -188,7 +188,7 @@ pub(crate) struct Ctx<'a> {
     pub tree: crate::tree::Tree,
     /// The clock moved since the last step, so that a stamp of now written in this step differs
     /// from every stamp already in the state: a step in which a point's state stays as it was
-    /// did not write the time (the memo of a point's step, point.rs, is made only then).
+    /// did not write the time (the memo of a point's step, quiet.rs, is made only then).
     pub advanced: bool,
     /// The time the metering counts for this step (ms): the gap since the last step, at most
     /// `max_gap_ms`.
@@ -361,7 +361,7 @@ pub fn step(
     }
     // From here to the outputs, a point's state changes only in its allocation, run state and
     // its time, last rise and bits: the memo of a point's step relies on it (`drive::finish`,
-    // `point::same_after_passes`).
+    // `quiet::same_after_passes`).
     sum_up(ncfg, nwork, tree, |n| &mut n.used);
     // The nodes' limits as the last step's passes read them: the water-filling, which runs in
     // every step that runs the passes, keeps them in its memo (`balance::fill`).

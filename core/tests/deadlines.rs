@@ -1120,3 +1120,60 @@ fn lb14_ps1_the_end_of_a_falls_hold_time_is_a_deadline() {
     );
     deadlines_reach_every_change_between(&shown, |t| t % PERIOD == 0);
 }
+
+/// Proves PS-1 with the plug procedure's waits (§5.1, SPEC §2.1): a shutter that never opens
+/// ends the session with `KO_ShutterNotOpened` after `shutter_ms`, a lock that never locks with
+/// `KO_PlugOrShutterAbnormallyNotLocked` after `lock_ms`, and each end is a deadline, so a
+/// caller stepping at the deadlines ends the wait on time. (The deadline is of the sub-step the
+/// procedure waits in: the shutter's wait is not the plug's, nor the lock's the shutter's.)
+#[test]
+fn ps1_the_plug_procedures_waits_are_deadlines() {
+    use loadpilot_core::{LastError, OutletStatus};
+    type Sensors = (Option<bool>, Option<bool>);
+    // (shutter fitted, the sensors (shutter open, lock closed), the error, the wait in ms)
+    let cases: [(bool, Sensors, LastError, u64); 2] = [
+        (
+            true,
+            (Some(false), None),
+            LastError::ShutterNotOpened,
+            3_000,
+        ),
+        (
+            false,
+            (None, Some(false)),
+            LastError::PlugOrShutterAbnormallyNotLocked,
+            2_000,
+        ),
+    ];
+    for (shutter, (shutter_open, lock_closed), error, wait_ms) in cases {
+        let shown = one_point(
+            32_000,
+            6_000,
+            0,
+            |raw| {
+                raw.session.shutter = shutter;
+                raw.session.lock = true;
+                raw.session.shutter_ms = 3_000;
+                raw.session.lock_ms = 2_000;
+            },
+            |_, m| {
+                m.inputs[0].authorised = true;
+                m.inputs[0].shutter_open = shutter_open;
+                m.inputs[0].lock_closed = lock_closed;
+                pilot_and_draw(m, 9_000, 0);
+            },
+        );
+        let started = shown
+            .iter()
+            .find(|s| s.out.status == OutletStatus::PlugProcedureStarted)
+            .map(|s| s.now)
+            .expect("the session starts on the plug-in");
+        let ended = shown
+            .iter()
+            .find(|s| s.out.last_error == error)
+            .map(|s| s.now)
+            .unwrap_or_else(|| panic!("{error:?} never shown"));
+        assert_eq!(ended, started + wait_ms, "{error:?}");
+        deadlines_reach_every_change(&shown);
+    }
+}

@@ -14,9 +14,9 @@
 
 use crate::config::{MAX_DEPTH, NodeConfig, PointConfig};
 use crate::io::NO_NODE;
-use crate::state::{FillMemo, NodeWork, PointWork};
 use crate::tree::{Tree, add_own, per_phase, sum_up};
 use crate::types::AllocReason;
+use crate::work::{FillMemo, NodeWork, PointWork};
 
 /// Calls `f` with the index of `node` and of each of its ancestors, nearest first.
 #[inline]

@@ -3,10 +3,9 @@
 
 use crate::config::{Config, ConfigError, NodeConfig, PointConfig, RawConfig};
 use crate::io::{Inputs, NodeInputs, PointInputs, PointOutput, StationInputs, StationOutput};
-use crate::state::{
-    NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, StationState, StationWork,
-};
+use crate::state::{NodeSite, NodeState, PointSite, PointState, StationState};
 use crate::step::{Outputs, SiteState, State, Work, step};
+use crate::work::{NodeWork, PointWork, StationWork};
 
 /// One step's inputs for a [`Controller`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

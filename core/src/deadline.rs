@@ -6,11 +6,10 @@ use crate::config::{General, NodeConfig};
 use crate::io::{NodeInputs, PointInputs};
 use crate::quiet::release_watched;
 use crate::start::start_hold;
-use crate::state::{
-    Front, NO_CAND, NodeSite, NodeState, PointState, PointWork, Run, StationState, bits,
-};
+use crate::state::{NO_CAND, NodeSite, NodeState, PointState, Run, StationState, bits};
 use crate::step::{Ctx, fresh};
 use crate::types::AllocReason;
+use crate::work::{Front, PointWork};
 
 /// `point_deadline` of every point in a repeated step: the earliest timer, and whether one is to
 /// be stepped within a sample period. The points whose outputs came from the memo get the

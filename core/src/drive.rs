@@ -7,9 +7,10 @@ use crate::io::PointInputs;
 use crate::io::PointOutput;
 use crate::pilot::{decode_ma, duty_permille};
 use crate::quiet::{same_after_passes, same_state_apart};
-use crate::state::{Mid, PointState, PointWork, Run, Stamp, StationState, bits};
+use crate::state::{PointState, Run, Stamp, StationState, bits};
 use crate::step::Ctx;
 use crate::types::{AllocReason, Commands, PilotOutput, PointFlags, VehicleState};
+use crate::work::{Mid, PointWork};
 
 /// LB-3 after LB-12: a running point left below its minimum (the minimum changed with its phase
 /// mode and the rise to it did not fit) stops.

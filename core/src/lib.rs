@@ -74,6 +74,7 @@ mod step;
 mod tree;
 pub mod types;
 mod validate;
+mod work;
 
 pub use config::{
     Config, ConfigError, ConfigView, Field, Input1Function, Input2Function, InputConfig, Location,
@@ -89,11 +90,10 @@ pub use session::{
     AuthLocation, AuthStrategy, Badge, BadgeKind, LastError, OutletStatus, Remote, SessionConfig,
     UnreachableStrategy,
 };
-pub use state::{
-    NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run, StationState, StationWork,
-};
+pub use state::{NodeSite, NodeState, PointSite, PointState, Run, StationState};
 pub use step::{Outputs, SiteState, State, Work, step};
 pub use types::{
     AllocReason, BadValue, Commands, Phase, PhaseCount, PilotOutput, PointFlags, SocketType,
     StationErrors, VehicleState,
 };
+pub use work::{NodeWork, PointWork, StationWork};

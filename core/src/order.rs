@@ -3,8 +3,9 @@
 //! sort of the start candidates (`start.rs`).
 
 use crate::config::{MAX_POINTS, ShedPriority};
-use crate::state::{PointState, PointWork, Run, Stamp};
+use crate::state::{PointState, Run, Stamp};
 use crate::step::Ctx;
+use crate::work::PointWork;
 
 // The shedding heap lives in bits 16..64 of the order slots: `start_waiting`, which calls
 // `shed_until_fit` while it walks its sorted slots, reads only their low 16 bits (the index).

@@ -6,10 +6,11 @@
 use crate::balance::{add_on_constraints, for_each_ancestor};
 use crate::config::is_beneath;
 use crate::io::NO_NODE;
-use crate::state::{NodeState, NodeWork, PointState, PointWork, Run, bits};
+use crate::state::{NodeState, PointState, Run, bits};
 use crate::step::Ctx;
 use crate::tree::{add_own, sum_up};
 use crate::types::{AllocReason, StationErrors};
+use crate::work::{NodeWork, PointWork};
 
 /// LB-9: a node whose measured total stays above its limit beyond the response time stops the
 /// points drawing most above their signal, at once, until it fits.

@@ -8,9 +8,10 @@ use crate::config::{
 use crate::cp::{CableStatus, front_end, note_charge_state};
 use crate::io::{NO_NODE, PointInputs};
 use crate::session::{self, OutletStatus, SessionView};
-use crate::state::{NO_CAND, PointState, PointWork, Run, StationState, THREE, bits};
+use crate::state::{NO_CAND, PointState, Run, StationState, THREE, bits};
 use crate::step::{Conditions, Ctx, fresh};
 use crate::types::{AllocReason, Commands, PhaseCount, SocketType, VehicleState};
+use crate::work::PointWork;
 
 /// The block of the protection devices (IN-2), before every other one (`prepare_point`): its
 /// reason, and an immediate stop.

@@ -10,8 +10,9 @@ use crate::io::PointInputs;
 use crate::point::{PROTECTION_BLOCK, meter, prepare_point};
 use crate::readings::same_but_readings;
 use crate::session::OutletStatus;
-use crate::state::{Front, NO_CAND, PointState, PointWork, Prepared, QuietMemo, bits};
+use crate::state::{NO_CAND, PointState, bits};
 use crate::step::{Conditions, Ctx};
+use crate::work::{Front, PointWork, Prepared, QuietMemo};
 
 /// The preparation of one point (`prepare_point`), or its memo (`QuietMemo::prep`) where the
 /// memo's keys equal this step's: the point's state (see `same_state`), inputs, the station's

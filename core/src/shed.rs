@@ -25,10 +25,11 @@ use crate::order::{
     HEAP_POINTS, High, INDEX_BITS, Lane, SCAN_POINTS, heapify, key_index, pop, shed_key,
 };
 use crate::start::{shortfall, start_hold, start_waiting};
-use crate::state::{NodeWork, PointState, PointWork, Run, Stamp, bits};
+use crate::state::{PointState, Run, Stamp, bits};
 use crate::step::Ctx;
 use crate::tree::{add_own, per_phase, sum_up};
 use crate::types::AllocReason;
+use crate::work::{NodeWork, PointWork};
 
 /// Runs the selection into `PointWork::in_s` (see the module doc). Points shed here are marked
 /// stopped. Returns whether a point wants current and is not selected, or one was shed: the

@@ -3,11 +3,10 @@
 
 use crate::config::{default_node_fail_safe, is_beneath};
 use crate::io::NodeInputs;
-use crate::state::{
-    NodeSite, NodeWork, PointSite, PointWork, SITE_SLOTS, SITE_SLOTS_U8, SiteSlot, StationState,
-};
+use crate::state::{NodeSite, PointSite, SITE_SLOTS, SITE_SLOTS_U8, SiteSlot, StationState};
 use crate::step::Ctx;
 use crate::types::{AllocReason, StationErrors};
+use crate::work::{NodeWork, PointWork};
 
 /// LB-14: the headroom of site-metered nodes. The step calls it only when a node has a site
 /// meter.

@@ -6,10 +6,11 @@ use crate::config::{General, MAX_DEPTH, NodeConfig, PointConfig, start_threshold
 use crate::io::NO_NODE;
 use crate::order::{slot_point, sort_slots};
 use crate::shed::{add_min, shed_until_fit};
-use crate::state::{NodeWork, PointState, PointWork, bits};
+use crate::state::{PointState, bits};
 use crate::step::Ctx;
 use crate::tree::{add_own, per_phase, sum_up};
 use crate::types::AllocReason;
+use crate::work::{NodeWork, PointWork};
 
 /// Whether the minimum pause (LB-6) or the start stagger (SU-1) still holds a waiting point.
 pub(crate) fn start_hold(cx: &Ctx<'_>, p: &PointState, index: usize) -> Option<(AllocReason, u64)> {

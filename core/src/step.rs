@@ -39,12 +39,10 @@ use crate::overload::{counts, node_overload, transfer};
 use crate::quiet::{prepare, protect_memos};
 use crate::shed::select;
 use crate::site::site_headroom;
-use crate::state::{
-    NodeSite, NodeState, NodeWork, PointSite, PointState, PointWork, Run, Stamp, StationState,
-    StationWork, bits,
-};
+use crate::state::{NodeSite, NodeState, PointSite, PointState, Run, Stamp, StationState, bits};
 use crate::tree::{add_own, sum_up};
 use crate::types::{AllocReason, PointFlags, StationErrors};
+use crate::work::{NodeWork, PointWork, StationWork};
 
 /// Core's state over caller-owned memory: one entry per configured point and node.
 #[derive(Debug)]

@@ -10,7 +10,7 @@
 //! values give the same result in any order.
 
 use crate::config::{MAX_DEPTH, NodeConfig};
-use crate::state::NodeWork;
+use crate::work::NodeWork;
 
 /// The shape of the tree that the sums need.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -7,7 +7,7 @@
 //! 13 500 mV is included. Between two adjacent valid states, leaving the believed state needs the
 //! boundary crossed by 300 mV; next to "unknown" there is no hysteresis.
 
-use crate::config::General;
+use crate::general::General;
 use crate::io::CpReading;
 use crate::state::{PointState, Stamp, StationState, bits};
 use crate::types::VehicleState;

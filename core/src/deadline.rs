@@ -2,7 +2,8 @@
 //! an output, per point (`point_deadline`, kept with the memo of the point's outputs,
 //! `memo_deadline`) and per node (`node_deadline`). The choices are in `step.rs`'s head.
 
-use crate::config::{General, NodeConfig};
+use crate::config::NodeConfig;
+use crate::general::General;
 use crate::io::{NodeInputs, PointInputs};
 use crate::quiet::release_watched;
 use crate::start::start_hold;

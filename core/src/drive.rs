@@ -2,7 +2,8 @@
 //! output, the contactor with its immediate and graceful stops, and the status flags.
 
 use crate::balance::phases;
-use crate::config::{General, Location, PointConfig};
+use crate::config::{Location, PointConfig};
+use crate::general::General;
 use crate::io::PointInputs;
 use crate::io::PointOutput;
 use crate::pilot::{decode_ma, duty_permille};

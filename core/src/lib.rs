@@ -19,6 +19,7 @@
 //! | rules | module |
 //! |---|---|
 //! | §2.2, §5.5 parameters | [`config`] |
+//! | what the step reads of them, and the values derived from them (LB-3, LB-6, LB-8) | `general` |
 //! | their checks: ranges, TREE-1, LB-7, LB-8, LB-14 fit, PS-1 budget; the errors | `validate`, `config_error` |
 //! | TREE-1, LB-1, LB-4, LB-12 (constraints per phase) | `balance` |
 //! | TREE-1: per-node sums of the points beneath, summed up the tree | `tree` |
@@ -57,6 +58,7 @@ mod controller;
 pub mod cp;
 mod deadline;
 mod drive;
+mod general;
 mod io;
 pub mod meter;
 mod order;

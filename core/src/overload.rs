@@ -4,7 +4,7 @@
 //! (LB-9), with the rise interval (PS-5).
 
 use crate::balance::{add_on_constraints, for_each_ancestor};
-use crate::config::is_beneath;
+use crate::general::is_beneath;
 use crate::io::NO_NODE;
 use crate::state::{NodeState, PointState, Run, bits};
 use crate::step::Ctx;

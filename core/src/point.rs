@@ -2,10 +2,9 @@
 //! metering, over-current, idle, phase detection), and the ceiling, minimum and demand the
 //! energy controller works with (LB-2, LB-3, LB-9, LB-10, LB-12, IN-*, EX-*, LOC-1).
 
-use crate::config::{
-    General, Location, PointConfig, ThermalConfig, min_for, phase_mask, static_ceiling,
-};
+use crate::config::{Location, PointConfig, ThermalConfig};
 use crate::cp::{CableStatus, front_end, note_charge_state};
+use crate::general::{General, min_for, phase_mask, static_ceiling};
 use crate::io::{NO_NODE, PointInputs};
 use crate::session::{self, OutletStatus, SessionView};
 use crate::state::{NO_CAND, PointState, Run, StationState, THREE, bits};
@@ -276,7 +275,7 @@ pub(crate) fn prepare_point(
                 lost = true;
                 let fs = pc.fail_safe_ma.unwrap_or_else(|| {
                     let c = static_ceiling(th, pc);
-                    crate::config::start_threshold(th, min_for(th, pc.phases), c)
+                    crate::general::start_threshold(th, min_for(th, pc.phases), c)
                 });
                 lower(fs, AllocReason::Fallback);
             }

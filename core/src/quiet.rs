@@ -5,7 +5,8 @@
 //! comparisons that decide it (`same_state`, `read_alike`). The memo of the point's outputs is
 //! `drive::finish`'s.
 
-use crate::config::{General, PointConfig};
+use crate::config::PointConfig;
+use crate::general::General;
 use crate::io::PointInputs;
 use crate::point::{PROTECTION_BLOCK, meter, prepare_point};
 use crate::readings::same_but_readings;

@@ -4,10 +4,10 @@
 //! `Sensed` (the tests' specification of the bands): `Bands` mirrors `Sensed::of` threshold by
 //! threshold, a change to one is a change to the other, and the tests below hold them together.
 
-use crate::config::General;
 use crate::cp::HYSTERESIS_MV;
 #[cfg(test)]
 use crate::cp::{CableStatus, classify, classify_raw, diode_ok};
+use crate::general::General;
 use crate::io::{CpReading, PointInputs};
 use crate::state::PointState;
 

@@ -26,7 +26,7 @@
 //!   the vehicle) must go away before the next one starts by itself, so a stopped charge does not
 //!   restart on its own.
 
-use crate::config::General;
+use crate::general::General;
 use crate::state::{PointState, StationState, bits};
 use crate::types::{Commands, VehicleState};
 

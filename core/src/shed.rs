@@ -19,7 +19,8 @@
 //! in `overload.rs`).
 
 use crate::balance::add_on_constraints;
-use crate::config::{NodeConfig, PointConfig, ShedPriority, is_beneath};
+use crate::config::{NodeConfig, PointConfig, ShedPriority};
+use crate::general::is_beneath;
 use crate::io::NO_NODE;
 use crate::order::{
     HEAP_POINTS, High, INDEX_BITS, Lane, SCAN_POINTS, heapify, key_index, pop, shed_key,

@@ -1,7 +1,7 @@
 //! Site-meter headroom (LB-14): the other consumers' load at a metered tree node, from the
 //! meter's readings and the points' own currents.
 
-use crate::config::{default_node_fail_safe, is_beneath};
+use crate::general::{default_node_fail_safe, is_beneath};
 use crate::io::NodeInputs;
 use crate::state::{NodeSite, PointSite, SITE_SLOTS, SITE_SLOTS_U8, SiteSlot, StationState};
 use crate::step::Ctx;

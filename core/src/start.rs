@@ -2,7 +2,8 @@
 //! one waiting longest, each when its start threshold fits (LB-6, LB-5), none during its
 //! minimum pause (LB-6) or start stagger (SU-1).
 
-use crate::config::{General, MAX_DEPTH, NodeConfig, PointConfig, start_threshold};
+use crate::config::{MAX_DEPTH, NodeConfig, PointConfig};
+use crate::general::{General, start_threshold};
 use crate::io::NO_NODE;
 use crate::order::{slot_point, sort_slots};
 use crate::shed::{add_min, shed_until_fit};

@@ -28,12 +28,10 @@
 //!   counts a step's measured current over the gap since the last step.
 
 use crate::balance::fill;
-use crate::config::{
-    ConfigView, General, Input1Function, Input2Function, NodeConfig, PointConfig,
-    default_node_fail_safe,
-};
+use crate::config::{ConfigView, Input1Function, Input2Function, NodeConfig, PointConfig};
 use crate::deadline::{all_point_deadlines, memo_deadline, node_deadline};
 use crate::drive::{finish, outputs_from_memo, stop_below_minimum};
+use crate::general::{General, default_node_fail_safe};
 use crate::io::{Inputs, NO_NODE, NodeInputs, PointOutput, SetPoint, StationOutput, StepError};
 use crate::overload::{counts, node_overload, transfer};
 use crate::quiet::{prepare, protect_memos};

@@ -6,9 +6,9 @@
 use crate::config::{
     Input1Function, Input2Function, InputConfig, MAX_DEPTH, MAX_NODES, MAX_POINTS, NodeConfig,
     NodeKind, PointConfig, ProductFamily, ProtectionConfig, RawConfig, Thresholds, Timers,
-    detection_ms, is_beneath, phase_mask, static_ceiling,
 };
 use crate::config_error::{ConfigError, Field, Reason};
+use crate::general::{detection_ms, is_beneath, phase_mask, static_ceiling};
 use crate::session::SessionConfig;
 use crate::types::Phase;
 

@@ -2,7 +2,8 @@
 //! path against the plain version it replaced, kept here as the reference, and the sort.
 
 use super::*;
-use crate::config::{General, MAX_POINTS, NodeKind};
+use crate::config::{MAX_POINTS, NodeKind};
+use crate::general::General;
 use crate::meter::Energy;
 use crate::order::{PRIO_MAX, SLOT_KEEP, sort_slots};
 use crate::start::{candidates, one_at_a_time};

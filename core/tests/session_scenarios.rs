@@ -1032,6 +1032,33 @@ fn au3_booked_point_only_booker_starts_and_booker_charges() {
         .expect_flag(0, PointFlags::BOOKED_PLC_CMD, true);
 }
 
+/// Proves AU-1 and AU-3: what a badge gave its session ends with the session. After a VIP
+/// booker's session at a booked point, a remote start there (no badge) is not VIP, and the
+/// booking holds it (EX-2: `Booked` holds the point, but for its booker's session).
+#[test]
+fn au1_au3_a_badges_vip_and_booking_end_with_its_session() {
+    let mut s = scenario(cfg(AuthLocation::ChargingStation));
+    s.command(0, Commands::BOOKED).plug(0).at(100);
+    let vip_booker = Badge {
+        booker: true,
+        ..badge(7, BadgeKind::Vip)
+    };
+    s.present(0, vip_booker);
+    s.at(100 + SETTLE)
+        .expect_charging(0)
+        .expect_session_id(0, 7)
+        .expect_flag(0, PointFlags::VIP_BADGE_MODE, true);
+    s.at(2_000).unplug(0).step();
+    s.at(2_500).expect_outlet(0, OutletStatus::InitDone);
+    s.at(3_000).plug(0).send(0, Remote::Start).step();
+    s.expect_outlet(0, OutletStatus::ChargeLoopStarted)
+        .expect_session_id(0, 0);
+    s.at(3_000 + SETTLE)
+        .expect_no_charge(0)
+        .expect_flag(0, PointFlags::VIP_BADGE_MODE, false)
+        .expect_flag(0, PointFlags::BOOKED_PLC_CMD, true);
+}
+
 // ---- AU-4 ----
 
 fn offline(strategy: UnreachableStrategy) -> Scenario<1, 1> {

@@ -42,7 +42,9 @@
 
 pub mod config;
 pub mod config_error;
+pub mod config_texts;
 pub mod controller;
+pub mod defaults;
 pub mod enums;
 pub mod output_codes;
 pub mod step;
@@ -50,6 +52,7 @@ pub mod step;
 pub use config::*;
 pub use config_error::*;
 pub use controller::*;
+pub use defaults::*;
 pub use enums::*;
 pub use output_codes::*;
 pub use step::*;

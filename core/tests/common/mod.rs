@@ -16,6 +16,7 @@
 //! points fit under the limit less core's other load and margin, and core's other load is at
 //! least the true one at the reading's time if no EV beneath changed its draw since.
 #![allow(dead_code)]
+pub mod pilot_rig;
 
 use std::collections::VecDeque;
 use std::fmt::Debug;

@@ -17,6 +17,7 @@
 //! least the true one at the reading's time if no EV beneath changed its draw since.
 #![allow(dead_code)]
 pub mod pilot_rig;
+pub mod sessions;
 
 use std::collections::VecDeque;
 use std::fmt::Debug;

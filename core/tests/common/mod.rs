@@ -18,6 +18,7 @@
 #![allow(dead_code)]
 pub mod pilot_rig;
 pub mod sessions;
+pub mod site;
 
 use std::collections::VecDeque;
 use std::fmt::Debug;

@@ -1,0 +1,176 @@
+//! Rotation under a lasting shortage (LB-13, with the shedding order of LB-5 and the minimum run
+//! of LB-6): scenarios through the harness of `common/` (which checks LB-1 and LB-3 in every
+//! step).
+//!
+//! Times are absolute ms from the first step; every test sets the start stagger to 0.
+
+mod common;
+
+use common::site::{MIN, P32, Runs};
+use common::{Scenario, station};
+use loadpilot_core::{AllocReason, NodeConfig, ProductFamily, RawConfig};
+
+// ---- LB-13 ----
+
+/// Three 32 A points on a 40 A station: room for two (14 + 21 fits, 14 + 14 + 21 does not).
+/// The time of the second step (one sample period): SU-1 starts nothing at the first.
+fn second_step<const P: usize, const N: usize>(s: &Scenario<P, N>) -> u64 {
+    u64::from(s.ctl().config().raw().timers.sample_period_ms)
+}
+
+fn crowded(rotation_ms: Option<u32>) -> Scenario<3, 1> {
+    let mut raw = station(40_000, [P32; 3]);
+    raw.rotation_interval_ms = rotation_ms;
+    // A 40 ms period keeps the hours-long runs short (PS-1: 40 × 2 + 20 = 100 ms).
+    raw.timers.sample_period_ms = 40;
+    let mut s = Scenario::new(raw);
+    s.plug(0).plug(1).plug(2);
+    s
+}
+
+/// Proves LB-13: the third point gets its turn one interval after start-up (its minimum pause
+/// and the others' minimum run are over by then), replacing the one the shedding priority sheds
+/// next (equal starts: the higher index), and nothing else moves.
+#[test]
+fn lb13_third_point_gets_its_turn_within_one_interval() {
+    let mut s = crowded(Some(10 * 60_000));
+    let mut runs = Runs::new(3);
+    runs.run(&mut s, 10 * MIN - 40);
+    assert_eq!(runs.starts(2), Vec::<u64>::new());
+    s.expect_alloc(0, 20_000).expect_alloc(1, 20_000);
+    runs.run(&mut s, 11 * MIN);
+    assert_eq!(runs.sheds, vec![(10 * MIN, 1)]);
+    let t = runs.starts(2)[0];
+    assert!((10 * MIN..=10 * MIN + 200).contains(&t), "started at {t}");
+    s.expect_alloc(0, 20_000)
+        .expect_alloc(1, 0)
+        .expect_alloc(2, 20_000);
+    s.expect_reason_at(1, AllocReason::Shed, 0);
+}
+
+/// Proves LB-13 with LB-5 in one step: when a shed and a due rotation fall in the same step, the
+/// point just shed is already a waiting point for the rotation (with no minimum pause it has
+/// waited long enough), so it takes the place of the next point in the shedding order at once,
+/// as it would one step later. (A guard on the selection's shortcut: rotation and starts are
+/// skipped only when no point waits, the points shed in the step included.)
+#[test]
+fn lb13_lb5_a_point_shed_in_a_step_whose_rotation_is_due_is_a_candidate() {
+    let mut raw = station(64_000, [P32; 3]);
+    raw.external_control = true;
+    raw.timers.setpoint_validity_ms = 3_600_000;
+    raw.timers.min_pause_ms = 0;
+    raw.timers.min_run_ms = 0;
+    raw.rotation_interval_ms = Some(MIN as u32);
+    let mut s = Scenario::new(raw);
+    s.node_setpoint(0, 64_000)
+        .plug(0)
+        .plug(1)
+        .plug(2)
+        .at(MIN + 5_000);
+    assert!((0..3).all(|p| s.point(p).allocation_ma > 21_000));
+    // 40 A: the three minimums (42 A) do not fit; one point is shed, and the rotation, due
+    // since 1 min, swaps it for the next in the shedding order in the same step.
+    s.node_setpoint(0, 40_000).step();
+    s.expect_alloc(0, 20_000);
+    s.expect_reason_at(1, AllocReason::Shed, 0)
+        .expect_alloc(1, 0);
+    // Selected in point 1's place, point 2 waits for point 1's current to leave (LB-9).
+    s.expect_reason_at(2, AllocReason::Transfer, 0)
+        .expect_alloc(2, 0);
+}
+
+/// Proves LB-13: over 6 h 10 min with a 15 min interval each point's charging time differs from
+/// every other's by no more than one interval; the swaps come one per interval, never two in
+/// one interval, and each replaces exactly one point.
+#[test]
+fn lb13_long_run_shares_charging_time_one_swap_per_interval() {
+    let interval = 15 * MIN;
+    let mut s = crowded(Some(interval as u32));
+    let mut runs = Runs::new(3);
+    let end = 370 * MIN;
+    runs.run(&mut s, end);
+    let (lo, hi) = (
+        *runs.charged_ms.iter().min().unwrap(),
+        *runs.charged_ms.iter().max().unwrap(),
+    );
+    assert!(hi - lo <= interval, "charging times {:?}", runs.charged_ms);
+    // Every point charged about two thirds of the time.
+    assert!(lo >= end * 2 / 3 - interval, "{:?}", runs.charged_ms);
+    let times: Vec<u64> = runs.sheds.iter().map(|s| s.0).collect();
+    assert_eq!(times.len() as u64, end / interval, "sheds {:?}", runs.sheds);
+    for w in times.windows(2) {
+        assert!(
+            w[1] - w[0] >= interval,
+            "two swaps at {} and {} ms",
+            w[0],
+            w[1]
+        );
+    }
+    assert!(times.iter().all(|t| t % interval < 1_000), "{times:?}");
+}
+
+/// Proves LB-13: rotation is off by default: the waiting point waits for hours, nothing is shed.
+#[test]
+fn lb13_rotation_off_by_default() {
+    let raw = RawConfig::with_defaults(
+        ProductFamily::City,
+        [P32; 3],
+        [NodeConfig::station(None, 40_000)],
+    );
+    assert_eq!(raw.rotation_interval_ms, None);
+    let mut s = crowded(raw.rotation_interval_ms);
+    let mut runs = Runs::new(3);
+    runs.run(&mut s, 180 * MIN);
+    assert_eq!(runs.starts(2), Vec::<u64>::new());
+    assert_eq!(runs.sheds, vec![]);
+    // SU-1: nothing starts at the very first step (every pilot shows +12 V), so at the second.
+    let second = second_step(&s);
+    assert_eq!(
+        (runs.starts(0), runs.starts(1)),
+        (vec![second], vec![second])
+    );
+}
+
+/// Proves LB-13: a VIP is not rotated out for a non-VIP: the two non-VIP points take turns.
+#[test]
+fn lb13_vip_is_not_rotated_out() {
+    let mut s = crowded(Some(10 * 60_000));
+    s.vip(0, true);
+    let mut runs = Runs::new(3);
+    runs.run(&mut s, 65 * MIN);
+    assert_eq!(runs.starts(0), vec![second_step(&s)]);
+    let shed: Vec<(u64, usize)> = runs.sheds.iter().map(|&(t, p)| (t / MIN, p)).collect();
+    assert_eq!(
+        shed,
+        vec![(10, 1), (20, 2), (30, 1), (40, 2), (50, 1), (60, 2)]
+    );
+}
+
+/// Proves LB-13: a point is rotated out only after its minimum run time: with a 5 min interval and
+/// a 12 min minimum run, the swaps come at 12 min (the first), 17 min (an interval after it) and
+/// when the point started just after 12 min has run 12 min (not at 22 min).
+#[test]
+fn lb13_rotation_waits_for_the_minimum_run() {
+    let mut raw = station(40_000, [P32; 3]);
+    raw.rotation_interval_ms = Some(5 * 60_000);
+    raw.timers.min_run_ms = 12 * 60_000;
+    let mut s = Scenario::new(raw);
+    s.plug(0).plug(1).plug(2);
+    let mut runs = Runs::new(3);
+    runs.run(&mut s, 25 * MIN);
+    let times: Vec<u64> = runs.sheds.iter().map(|s| s.0).collect();
+    // The first two points start at the second step (SU-1), t0.
+    let t0 = runs.starts(0)[0];
+    let started = runs.starts(2)[0];
+    assert!(
+        (t0 + 12 * MIN..t0 + 12 * MIN + 100).contains(&started),
+        "{started}"
+    );
+    let third = started + 12 * MIN;
+    assert_eq!(
+        times,
+        vec![t0 + 12 * MIN, t0 + 17 * MIN, third],
+        "{:?}",
+        runs.sheds
+    );
+}

@@ -17,6 +17,7 @@
 //! least the true one at the reading's time if no EV beneath changed its draw since.
 #![allow(dead_code)]
 pub mod pilot_rig;
+pub mod energy;
 pub mod sessions;
 pub mod site;
 

@@ -1,0 +1,230 @@
+//! Scenario tests of rises (SPEC §3): safe transfer, a point raised only by what is free under
+//! the count of allocations and measured currents, and an EV drawing above its signal stopped
+//! once its response time has run out (LB-9, with PS-5 and LB-11); the offered current of an idle
+//! EV (LB-10); and the rise interval (PS-5), tick by tick through the harness of `common/` (which
+//! also checks LB-1 and LB-3 in every step).
+//!
+//! Times are absolute ms from the first step. Most tests set the start stagger to 0 (`station`);
+//! the PS-5 defaults test keeps every default.
+
+mod common;
+
+use common::energy::{P32, external};
+use common::{Ev, Scenario, station};
+use loadpilot_core::{
+    AllocReason, NodeConfig, NodeKind, PilotOutput, PointConfig, PointFlags, ProductFamily,
+    RawConfig, StationErrors, two_point_station,
+};
+
+// ---- LB-9 ----
+
+/// Proves LB-9: a point is raised only by what is free under max(allocation, measured): an EV
+/// that follows a reduction late delays the other point's start, reason Transfer.
+#[test]
+fn lb9_late_ev_delays_the_others_rise() {
+    let mut s = Scenario::new(station(40_000, [P32; 2]));
+    s.plug(0)
+        .ev(0, Ev::three_phase(32_000).lag(2_000))
+        .at(4_000);
+    s.plug(1).step(); // 4 010
+    s.expect_alloc(0, 20_000).expect_alloc(1, 0);
+    s.expect_reason_at(1, AllocReason::Transfer, 0);
+    s.at(6_000)
+        .expect_alloc(1, 0)
+        .expect_reason(1, AllocReason::Transfer);
+    s.at(6_010).expect_alloc(1, 20_000);
+}
+
+/// Proves LB-9 with LB-11: where a rise is held by the count, the reason names the constraint
+/// with the least room; of two with the same room, the one nearest the point (as the
+/// water-filling names the first full one up the tree): a station of 40 A under a supply of
+/// 40 A, the late EV of `lb9_late_ev_delays_the_others_rise`.
+#[test]
+fn lb9_lb11_a_held_rise_names_the_nearest_of_equally_short_constraints() {
+    let nodes = [
+        NodeConfig::new(None, NodeKind::Supply, 40_000),
+        NodeConfig::station(Some(0), 40_000),
+    ];
+    let points = [PointConfig::three_phase(1, 32_000); 2];
+    let mut raw = RawConfig::with_defaults(ProductFamily::City, points, nodes);
+    raw.timers.stagger_ms = 0;
+    let mut s = Scenario::new(raw);
+    s.plug(0)
+        .ev(0, Ev::three_phase(32_000).lag(2_000))
+        .at(4_000);
+    s.plug(1).step();
+    s.expect_alloc(0, 20_000).expect_alloc(1, 0);
+    s.expect_reason_at(1, AllocReason::Transfer, 1);
+    s.at(6_010).expect_alloc(1, 20_000);
+}
+
+/// Proves LB-9: a point is raised only by what is free under the count, its own count included:
+/// an EV still drawing above a reduced allocation does not make room for its own rise while the
+/// count is at the limit (reason Transfer); the point rises once its EV follows the reduction.
+#[test]
+fn lb9_an_ev_drawing_above_its_allocation_does_not_make_room_for_its_own_rise() {
+    let mut pc = P32;
+    pc.external = true;
+    let mut raw = external(40_000, [pc, P32]);
+    raw.nodes[0].external = false;
+    let mut s = Scenario::new(raw);
+    s.plug(0).plug(1).point_setpoint(0, 32_000).at(10_000);
+    s.expect_alloc(0, 20_000).expect_alloc(1, 20_000);
+    // Point 0 is cut to 16 A; its EV keeps drawing 20 A: the count is 20 + 20 A, the limit.
+    s.point_setpoint(0, 16_000).measured(0, [20_000; 3]).step();
+    s.expect_alloc(0, 16_000)
+        .expect_alloc(1, 20_000)
+        .expect_reason(1, AllocReason::Transfer);
+    // Its set point returns within the EV's response time, long after its last rise: nothing is
+    // free under the count, so it stays at 16 A.
+    s.point_setpoint(0, 32_000).at(11_000);
+    s.expect_alloc(0, 16_000)
+        .expect_reason_at(0, AllocReason::Transfer, 0);
+    // Its EV follows the reduction: 4 A are free, it takes them.
+    s.measured(0, [16_000; 3]).step();
+    s.expect_alloc(0, 20_000).expect_alloc(1, 20_000);
+}
+
+/// Proves LB-9: a point with no current measurement counts its allocation, so the other point
+/// starts in the step the first is reduced, however late its EV follows.
+#[test]
+fn lb9_unmetered_point_counts_its_allocation() {
+    let mut s = Scenario::new(station(40_000, [P32; 2]));
+    s.plug(0)
+        .ev(0, Ev::three_phase(32_000).lag(2_000))
+        .unmetered(0);
+    s.at(4_000).plug(1).step();
+    s.expect_alloc(0, 20_000).expect_alloc(1, 20_000);
+}
+
+/// Proves LB-9: an EV drawing above signal + tolerance (below the hard threshold) is stopped
+/// gracefully once its response time has run out, reason EvOverCurrent, latched until it leaves.
+#[test]
+fn lb9_ev_overcurrent_graceful_stop_after_response_time() {
+    let mut s = Scenario::new(station(48_000, [P32; 2]));
+    s.plug(0).ev(0, Ev::three_phase(32_000).never()).at(0);
+    s.at(9_990).plug(1).at(10_000); // it goes on drawing 32 A: 8 A over
+    s.expect_alloc(0, 24_000);
+    s.at(14_990).expect_alloc(0, 24_000);
+    let t = s.until(15_100, |s| s.point(0).allocation_ma == 0);
+    assert!(
+        t >= 15_000,
+        "stopped at {t} ms, before the 5 s response time"
+    );
+    s.expect_reason(0, AllocReason::EvOverCurrent);
+    s.expect_flag(0, PointFlags::EV_OVERCURRENT, true);
+    s.expect_error(StationErrors::EV_OVERCURRENT, true);
+    s.expect_pilot(0, PilotOutput::Steady12V);
+    s.expect_contactor(0, true); // graceful: PWM off first, the EV gets its grace time
+    s.at(t + 6_010).expect_contactor(0, false);
+    s.at(30_000).expect_alloc(0, 0);
+    s.unplug(0).at(31_000);
+    s.ev(0, Ev::three_phase(32_000)).plug(0).at(32_000);
+    assert!(s.point(0).allocation_ma > 0, "latched beyond the session");
+}
+
+/// Proves LB-9 and PS-5: every excursion above the signal plus the tolerance gets a whole
+/// response time from the first sample that shows it, also one that starts within the response
+/// time of a reduction after the EV had followed it (the choice: an EV is not stopped two
+/// seconds into an excursion because its offer was cut three seconds before; one that never
+/// follows a cut is stopped a sample after the response time from the cut,
+/// `lb9_ev_overcurrent_graceful_stop_after_response_time`).
+#[test]
+fn lb9_ps5_an_excursion_after_following_a_cut_gets_its_own_response_time() {
+    let mut s = Scenario::new(station(48_000, [P32; 2]));
+    s.plug(0).ev(0, Ev::three_phase(32_000)).at(0);
+    s.at(9_990).plug(1).at(10_000); // 24 A each from 10 000 ms: point 0's offer cut
+    s.expect_alloc(0, 24_000);
+    // Followed at once, then 6 A over (below the hard threshold) from the step at 13 000 ms.
+    s.at(12_990).measured(0, [30_000; 3]).at(17_990);
+    s.expect_alloc(0, 24_000).expect_contactor(0, true);
+    let t = s.until(18_100, |s| s.point(0).allocation_ma == 0);
+    assert_eq!(
+        t, 18_000,
+        "the response time after the excursion's first sample"
+    );
+    s.expect_reason(0, AllocReason::EvOverCurrent);
+}
+
+/// Proves LB-9 and PS-5: an EV already above its signal plus the tolerance when its offer is cut
+/// gets a whole response time from the cut (the time restarts on each reduction, README
+/// "Over-current"), not the rest of the one from its first excursion.
+#[test]
+fn lb9_ps5_a_cut_restarts_the_response_time_of_an_ev_already_over() {
+    let mut s = Scenario::new(station(48_000, [P32; 2]));
+    // 3 A above whatever it is signalled (below the hard threshold), from its first current.
+    s.plug(0).ev(0, Ev::three_phase(32_000).over(3_000));
+    let first = s.until(2_000, |s| s.point(0).contactor);
+    s.at(first + 2_990).plug(1).at(first + 3_000);
+    s.expect_alloc(0, 24_000).expect_contactor(0, true);
+    s.at(first + 7_990).expect_alloc(0, 24_000);
+    let t = s.until(first + 8_100, |s| s.point(0).allocation_ma == 0);
+    assert_eq!(t, first + 8_000, "the response time from the cut");
+    s.expect_reason(0, AllocReason::EvOverCurrent);
+}
+
+/// Proves LB-9: a node whose measured total stays above its limit for longer than the response
+/// time stops the point drawing most above its signal at once (contactor open the same step).
+#[test]
+fn lb9_node_over_limit_stops_the_worst_immediately() {
+    let mut s = Scenario::new(station(40_000, [P32; 2]));
+    s.plug(0).ev(0, Ev::three_phase(32_000).over(1_900)).at(0);
+    s.ev(1, Ev::three_phase(32_000).over(1_000));
+    s.at(9_990)
+        .plug(1)
+        .at(14_990)
+        .expect_error(StationErrors::OVERLOAD, false);
+    assert!(s.point(0).contactor && s.point(1).contactor);
+    let t = s.until(15_300, |s| s.point(0).allocation_ma == 0);
+    assert!(t >= 15_000, "stopped at {t} ms, before the response time");
+    s.expect_contactor(0, false)
+        .expect_reason(0, AllocReason::EvOverCurrent);
+    s.expect_error(StationErrors::OVERLOAD, true);
+    s.expect_contactor(1, true);
+    assert!(s.point(1).allocation_ma > 0);
+}
+
+// ---- LB-10 ----
+
+/// Proves LB-10: an EV idle for the idle time is reduced to its minimum, freeing the rest, and
+/// returns to its share when it draws again.
+#[test]
+fn lb10_idle_ev_reduced_to_minimum_and_back() {
+    let mut raw = station(40_000, [P32; 2]);
+    raw.timers.idle_ms = 10_000;
+    let mut s = Scenario::new(raw);
+    s.plug(0).plug(1).at(1_000);
+    s.expect_alloc(0, 20_000).expect_alloc(1, 20_000);
+    s.ev(0, Ev::three_phase(0)); // battery full: draws nothing
+    s.at(10_990).expect_alloc(0, 20_000);
+    let t = s.until(12_000, |s| s.point(0).allocation_ma == 14_000);
+    assert!(t >= 11_000, "idle after {t} ms");
+    s.expect_reason(0, AllocReason::EvIdle)
+        .expect_flag(0, PointFlags::EV_IDLE, true);
+    s.expect_alloc(1, 26_000);
+    s.at(15_000).ev(0, Ev::three_phase(32_000)).at(15_020);
+    s.expect_flag(0, PointFlags::EV_IDLE, false);
+    s.expect_alloc(1, 20_000);
+    s.until(20_100, |s| s.point(0).allocation_ma == 20_000);
+}
+
+// ---- PS-5 ----
+
+/// Proves PS-5 on the defaults: rises of one point come no more often than the 5 s rise
+/// interval (reason RateLimit meanwhile); a start sets the interval.
+#[test]
+fn ps5_rise_interval_spaces_rises() {
+    let mut s = Scenario::new(two_point_station(64_000));
+    // SU-1: no PWM at the first step; the start at 10 ms sets the rise interval.
+    s.plug(0).ev_limit(0, Some(16_000)).at(0).expect_alloc(0, 0);
+    s.at(10).expect_alloc(0, 16_000);
+    s.ev_limit(0, Some(20_000)).at(1_010);
+    s.expect_alloc(0, 16_000)
+        .expect_reason(0, AllocReason::RateLimit);
+    s.at(5_000).expect_alloc(0, 16_000);
+    s.at(5_010).expect_alloc(0, 20_000);
+    s.ev_limit(0, Some(24_000))
+        .at(10_000)
+        .expect_alloc(0, 20_000);
+    s.at(10_010).expect_alloc(0, 24_000);
+}

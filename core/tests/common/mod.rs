@@ -20,6 +20,7 @@ pub mod pilot_rig;
 pub mod energy;
 pub mod sessions;
 pub mod site;
+pub mod deadline_world;
 
 use std::collections::VecDeque;
 use std::fmt::Debug;

@@ -21,6 +21,7 @@ pub mod energy;
 pub mod sessions;
 pub mod site;
 pub mod deadline_world;
+pub mod memo_site;
 
 use std::collections::VecDeque;
 use std::fmt::Debug;

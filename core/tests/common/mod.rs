@@ -20,6 +20,7 @@ pub mod pilot_rig;
 pub mod energy;
 pub mod sessions;
 pub mod site;
+pub mod config_checks;
 pub mod deadline_world;
 pub mod memo_site;
 

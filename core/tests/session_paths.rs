@@ -114,6 +114,40 @@ fn s5_1_badge_before_plug_in() {
         .expect_ko(0, LastError::None);
 }
 
+/// Proves SPEC §5.1: every session runs the whole plug and unplug procedures, whatever the one
+/// before did. After a session that went through both, a badge before the plug-in again waits
+/// for the plug (no `KO_PlugProcedureError` for a plug not there yet), and after the badge stop
+/// an EV left plugged in is waited for again, `unplug_wait_ms` (60 s) from the unlock, then
+/// `KO_EVStillDetected`.
+#[test]
+fn s5_1_a_second_session_runs_both_procedures_again() {
+    let mut s = scenario(cfg(AuthLocation::ChargingStation));
+    s.at(100).present(0, user(7));
+    s.at(1_000).plug(0).at(1_000 + SETTLE).expect_charging(0);
+    s.present(0, user(7));
+    s.at(5_000).unplug(0).at(6_000);
+    s.expect_outlet(0, OutletStatus::InitDone)
+        .expect_ko(0, LastError::None);
+    // The second session.
+    s.at(10_000).present(0, user(8));
+    s.at(15_000)
+        .expect_outlet(0, OutletStatus::PlugProcedureStarted)
+        .expect_session_id(0, 8)
+        .expect_ko(0, LastError::None)
+        .expect_no_charge(0);
+    s.plug(0).at(15_000 + SETTLE).expect_charging(0);
+    s.present(0, user(8));
+    let stop = s.now();
+    s.at(stop + 50_000)
+        .expect_outlet(0, OutletStatus::UnplugProcedureStarted)
+        .expect_ko(0, LastError::None)
+        .expect_no_charge(0);
+    // (The wait runs from the unlock, once the contactor opened after the grace time.)
+    s.at(stop + 90_000)
+        .expect_outlet(0, OutletStatus::InitDone)
+        .expect_ko(0, LastError::EvStillDetected);
+}
+
 /// Proves SPEC §5.1 (plug-in before badge, AU-2 "charging station"): a plug-in alone starts
 /// nothing (idle, reason NotAuthorised, no PWM); the badge then goes straight to the charge loop.
 #[test]

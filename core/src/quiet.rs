@@ -1,9 +1,9 @@
-//! The memo of a point's quiet step (`QuietMemo`, in the working memory): the preparation's outcome
-//! (`prepare_point`) kept with its keys (the point's state, inputs and readings' bands, the
-//! station's conditions, the configuration) and the time until which no timer of the point
-//! runs out, so that a step whose keys equal the memo's runs only the metering; and the
-//! comparisons that decide it (`same_state`, `read_alike`). The memo of the point's outputs is
-//! `drive::finish`'s.
+//! The memo of a point's quiet step, one that changed nothing of it (`QuietMemo`, in the working
+//! memory): the preparation's outcome (`prepare_point`) kept with its keys (the point's state,
+//! inputs and readings' bands, the station's conditions, the configuration) and the time until
+//! which no timer of the point runs out, so that a step whose keys equal the memo's runs only
+//! the metering; and the comparisons that decide it (`same_state`, `read_alike`). The memo of
+//! the point's outputs is `drive::finish`'s.
 
 use crate::config::PointConfig;
 use crate::general::General;

@@ -206,6 +206,29 @@ fn cab3_domestic_socket_switched_on_at_rated() {
     assert!(!r.closed(0) && r.po(0).allocation_ma == 0);
 }
 
+/// Proves CAB-3 for a combined outlet (T2-TE): only its TE side is domestic. A plug in the TE
+/// side switches it on at its rated current with no pilot; a Type 2 cable in the Type 2 side
+/// charges under PWM as any Type 2 socket, with no domestic cable shown.
+#[test]
+fn cab3_a_t2_te_outlet_is_domestic_on_its_te_side_only() {
+    let mut pc = PointConfig::single_phase(0, 16_000, Phase::L1);
+    pc.socket = SocketType::T2TE;
+    let mut te = Rig::new(one(pc));
+    te.at(500).pi(0, |pi| pi.domestic = true);
+    let t = te.now;
+    te.until(t + 1_000, |r| r.closed(0));
+    let po = te.po(0);
+    assert_eq!(po.allocation_ma, 16_000);
+    assert_eq!(po.pilot, PilotOutput::Steady12V);
+    assert!(po.flags.contains(PointFlags::DOMESTIC_CABLE_DETECTED));
+    let mut t2 = Rig::new(one(pc));
+    t2.at(500).charge(0);
+    let po = t2.po(0);
+    assert_eq!(po.pilot, PilotOutput::Pwm, "{po:?}");
+    assert_eq!(po.allocation_ma, 16_000);
+    assert!(!po.flags.contains(PointFlags::DOMESTIC_CABLE_DETECTED));
+}
+
 /// Proves CAB-3: as the station's set point falls and rises, the domestic socket is shed
 /// (0) or on at its rated current, never reduced in between.
 #[test]

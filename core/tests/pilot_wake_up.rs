@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::pilot_rig::{B_MV, C_MV, F_MV, P32, Raw, Rig, is_fault, one};
+use common::pilot_rig::{A_MV, B_MV, C_MV, F_MV, P32, Raw, Rig, is_fault, one};
 use loadpilot_core::{Commands, PilotOutput, PointFlags, StationErrors};
 
 // ---------------------------------------------------------------------------------------------
@@ -125,4 +125,29 @@ fn ps7_no_wake_up_on_a_first_start_and_the_settling_window_is_bounded() {
         "fault within the settling window, at {t} ms"
     );
     assert!(t <= t_end + 500 + 40, "fault only at {t} ms");
+}
+
+/// Proves PS-7: the wake-up belongs to the resume of one session. An EV that charged on at once
+/// after its resume (no wake-up was needed) and left takes its resume with it: the next vehicle,
+/// whose start is a first start, staying in B gets no State F.
+#[test]
+fn ps7_a_new_vehicle_gets_no_wake_up_from_the_last_ones_resume() {
+    let mut r = Rig::new(wake_raw());
+    r.charge(0);
+    r.after(1_000);
+    let t_r = pause_and_resume(&mut r);
+    r.level(0, C_MV);
+    r.until(t_r + 500, |r| r.closed(0));
+    r.after(500);
+    assert!(!r.po(0).flags.contains(PointFlags::WAKE_UP));
+    // The EV leaves; another comes and sleeps in B.
+    r.level(0, A_MV).pp(0, None);
+    r.after(2_000);
+    assert!(!r.closed(0) && !r.pwm(0), "{:?}", r.po(0));
+    r.pp(0, Some(220)).level(0, B_MV);
+    for _ in 0..600 {
+        r.step();
+        assert_ne!(r.po(0).pilot, PilotOutput::StateF, "at {} ms", r.now);
+    }
+    assert!(r.pwm(0), "{:?}", r.po(0));
 }

@@ -172,6 +172,35 @@ fn ps4_faults_open_in_the_step_they_are_set() {
     assert!(r.po(0).flags.contains(PointFlags::FAULT));
 }
 
+/// Proves PS-4 (and the choice in step.rs's head): a hard over-current stop latches until the
+/// vehicle leaves. The EV that overdrew stays stopped while it stays plugged in, although it
+/// draws nothing more; after it left, the next vehicle charges.
+#[test]
+fn ps4_a_hard_over_current_latches_until_the_vehicle_leaves() {
+    let mut r = Rig::new(one(P32));
+    r.charge(0);
+    r.after(1_000);
+    r.ev[0].extra_ma = 10_001;
+    let t = r.now;
+    r.until(t + 1_000, |r| {
+        r.po(0).flags.contains(PointFlags::EV_OVERCURRENT)
+    });
+    r.ev[0].extra_ma = 0;
+    r.after(10_000);
+    let po = r.po(0);
+    assert!(!po.contactor && po.pilot != PilotOutput::Pwm, "{po:?}");
+    assert!(
+        po.flags
+            .contains(PointFlags::EV_OVERCURRENT | PointFlags::FAULT)
+    );
+    r.level(0, A_MV).pp(0, None);
+    r.after(1_000);
+    r.charge(0);
+    let po = r.po(0);
+    assert!(!po.flags.contains(PointFlags::EV_OVERCURRENT), "{po:?}");
+    assert!(!po.flags.contains(PointFlags::FAULT), "{po:?}");
+}
+
 /// Proves PS-4: the hard over-current threshold is measured against the highest value signalled
 /// within the response time, so an EV that follows a legal reduction slowly is not stopped; one
 /// that still draws the old current after the response time is.

@@ -201,6 +201,51 @@ fn ps4_a_hard_over_current_latches_until_the_vehicle_leaves() {
     assert!(!po.flags.contains(PointFlags::FAULT), "{po:?}");
 }
 
+/// Proves PS-4's hard threshold as a draw above it (`overcurrent_hard_ma`, 10 A over the highest
+/// signal): exactly 10 A over is no immediate stop (within the response time the contactor stays
+/// closed), 1 mA more opens it at once.
+#[test]
+fn ps4_the_hard_threshold_is_a_draw_above_it() {
+    for (extra_ma, hard) in [(10_000, false), (10_001, true)] {
+        let mut r = Rig::new(one(P32));
+        r.charge(0);
+        r.after(1_000);
+        r.ev[0].extra_ma = extra_ma;
+        r.after(1_000);
+        let po = r.po(0);
+        assert_eq!(!po.contactor, hard, "{extra_ma} mA over: {po:?}");
+        assert_eq!(po.flags.contains(PointFlags::EV_OVERCURRENT), hard);
+    }
+}
+
+/// Proves PS-5 with LB-9: an EV that draws on through the grace time of a graceful stop (6 s,
+/// longer than its 5 s response time) is not an over-current: with PWM off it is signalled
+/// nothing to exceed; the contactor opens at the grace time's end, and the point charges again
+/// when the suspend is lifted.
+#[test]
+fn ps5_lb9_an_ev_drawing_through_its_grace_time_is_no_over_current() {
+    let mut r = Rig::new(one(P32));
+    r.charge(0);
+    r.after(1_000);
+    r.ev[0].meas = Meas::Fixed([31_980; 3]);
+    r.pi(0, |pi| pi.commands = Commands::SUSPEND);
+    let t = r.now;
+    let off = r.until(t + 100, |r| !r.pwm(0));
+    let open = r.until(off + 6_100, |r| !r.closed(0));
+    assert!(
+        open > off + 5_000,
+        "opened at {open} ms, PWM off at {off} ms"
+    );
+    r.ev[0].meas = Meas::Model;
+    r.after(1_000);
+    let po = r.po(0);
+    assert!(!po.flags.contains(PointFlags::EV_OVERCURRENT), "{po:?}");
+    assert!(!po.flags.contains(PointFlags::FAULT), "{po:?}");
+    r.pi(0, |pi| pi.commands = Commands::EMPTY);
+    let t = r.now;
+    r.until(t + 120_000, |r| r.closed(0));
+}
+
 /// Proves PS-4: the hard over-current threshold is measured against the highest value signalled
 /// within the response time, so an EV that follows a legal reduction slowly is not stopped; one
 /// that still draws the old current after the response time is.

@@ -208,6 +208,22 @@ fn lb10_idle_ev_reduced_to_minimum_and_back() {
     s.until(20_100, |s| s.point(0).allocation_ma == 20_000);
 }
 
+/// Proves LB-10's threshold as a draw below it (`idle_threshold_ma`, 1 A): an EV drawing exactly
+/// 1 A on every phase is not idle, one drawing 1 mA less is, after the idle time.
+#[test]
+fn lb10_idle_is_a_draw_below_the_threshold() {
+    for (draw_ma, idle) in [(1_000, false), (999, true)] {
+        let mut raw = station(40_000, [P32; 2]);
+        raw.timers.idle_ms = 10_000;
+        let mut s = Scenario::new(raw);
+        s.plug(0).plug(1).at(1_000);
+        s.ev(0, Ev::three_phase(draw_ma));
+        s.at(13_000)
+            .expect_alloc(0, if idle { 14_000 } else { 20_000 })
+            .expect_flag(0, PointFlags::EV_IDLE, idle);
+    }
+}
+
 // ---- PS-5 ----
 
 /// Proves PS-5 on the defaults: rises of one point come no more often than the 5 s rise

@@ -152,6 +152,24 @@ fn lb6_start_threshold() {
         .expect_alloc(1, 14_000);
 }
 
+/// Proves LB-6's start order (shed.rs, step 3): where current comes back for one of two waiting
+/// points, the one that has waited longest starts, though it has the higher index: point 1,
+/// plugged in at the start, before point 0, plugged in 100 s later (past 2^16 ms, so the whole
+/// waiting time counts, not its low bits).
+#[test]
+fn lb6_the_point_waiting_longest_starts_first() {
+    let mut raw = external(64_000, [P32; 2]);
+    raw.timers.min_pause_ms = 0;
+    let mut s = Scenario::new(raw);
+    s.node_setpoint(0, 0).plug(1).at(0);
+    s.plug(0).at(100_000);
+    s.expect_alloc(0, 0).expect_alloc(1, 0);
+    // 30 A: one start threshold (21 A) fits, not a minimum (14 A) and a threshold more.
+    s.node_setpoint(0, 30_000).at(101_000);
+    s.expect_alloc(1, 30_000).expect_alloc(0, 0);
+    s.expect_flag(0, PointFlags::NOT_ENOUGH_ENERGY_TO_START, true);
+}
+
 /// Proves LB-6: a shed point does not restart before the minimum pause, then does.
 #[test]
 fn lb6_minimum_pause_before_restart() {

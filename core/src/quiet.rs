@@ -286,7 +286,7 @@ fn prep_until(g: &General, pc: &PointConfig, p: &PointState, pi: &PointInputs) -
 /// commanded open and its feedback still reads closed (a weld once the release time has
 /// passed, `weld_while_open`). Feedback that reads open, or none, is an input whose change
 /// brings a step of its own. Read alike by the memo (`prep_until`) and the deadline
-/// (`step::point_deadline`).
+/// (`deadline::point_deadline`).
 #[inline(always)]
 pub(crate) fn release_watched(p: &PointState, pi: &PointInputs) -> bool {
     !p.has(bits::CONTACTOR) && pi.contactor_feedback == Some(true)

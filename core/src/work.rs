@@ -41,7 +41,7 @@ pub struct PointWork {
     pub(crate) target: u32,
     pub(crate) measured: [u32; 3], // per supply phase
     pub(crate) order: u64,         // a slot of the start order (shed.rs), not about this point
-    /// What the point's state was after its preparation (`step::point_deadline`).
+    /// What the point's state was after its preparation (`deadline::point_deadline`).
     pub(crate) front: Front,
     pub(crate) memo: FillMemo,
     pub(crate) quiet: QuietMemo,
@@ -71,7 +71,7 @@ pub(crate) struct QuietMemo {
     /// The stamps until which each part holds (see `quiet::prep_until`, `drive::fin_until`).
     pub(crate) until: u64,
     pub(crate) fin_until: u64,
-    /// The point's deadline (`step::point_deadline`) with the memo of its outputs: the same in
+    /// The point's deadline (`deadline::point_deadline`) with the memo of its outputs: the same in
     /// every step whose outputs come from it, until it is reached.
     pub(crate) deadline: u64,
     pub(crate) deadline_sample: bool,
@@ -92,7 +92,7 @@ pub(crate) struct QuietMemo {
 /// reads (the running state, allocation and offer, which the idle, over-current, diode and weld
 /// checks read, and the bits): where a step changed it after the preparation, the next step's
 /// preparation sees something new though no input changed, so it is due at once
-/// (`step::point_deadline`).
+/// (`deadline::point_deadline`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Front {
     pub(crate) bits: u64,
@@ -399,7 +399,7 @@ pub struct StationWork {
     pub(crate) hold: u64,
     /// The configuration's hash (`General::fingerprint`) that step ran under.
     pub(crate) fingerprint: u64,
-    /// The points' deadlines in that step (`step::point_deadline`): the earliest timer (ms),
+    /// The points' deadlines in that step (`deadline::point_deadline`): the earliest timer (ms),
     /// which a repetition comes before, and whether one is stepped again within a sample period.
     pub(crate) timers: u64,
     pub(crate) sample: bool,

@@ -47,6 +47,8 @@ pub(crate) fn run(g: &General, st: &StationState, p: &mut PointState, v: &Sessio
     let mut more = false;
     for _ in 0..6 {
         let before = at(p);
+        // (Never true here: the loop stops on reaching the charge loop, the one phase that stops
+        // at once. Written without it, the step measured 1 % slower: the layout, docs.)
         immediate |= run_once(g, st, p, v);
         more = at(p) != before;
         if !more || p.status == OutletStatus::ChargeLoopStarted || immediate {

@@ -120,6 +120,34 @@ fn lb5_arriving_vip_sheds_non_vip_regardless_of_min_run() {
     s.step().expect_alloc(2, 26_000).expect_alloc(1, 14_000);
 }
 
+/// Proves LB-5 with LB-6's start order: a VIP that arrives together with a non-VIP point is
+/// tried first, so the room it makes is its own. 40 A under three points (minimum 14 A, start
+/// threshold 21 A): point 0 charges alone, past its minimum run time; points 1 and 2 (VIP)
+/// plug in in the same step. The VIP starts over the VIP minimums alone and, with 28 A of
+/// minimums, sheds no one; point 1's threshold (21 A over 28 A) does not fit, so it waits.
+/// Tried the other way round, point 1 would start (21 A over 14 A), and the VIP would then shed
+/// point 0 to make its room: a running point swapped for a waiting non-VIP one, which LB-5
+/// allows only for a VIP.
+#[test]
+fn lb5_lb6_a_vip_arriving_with_a_non_vip_starts_first() {
+    let mut s = Scenario::new(station(40_000, [P32; 3]));
+    s.plug(0).at(500);
+    s.expect_alloc(0, 32_000);
+    s.at(70_000).plug(1).plug(2).vip(2, true).step();
+    s.expect_flag(0, PointFlags::SHED, false);
+    s.expect_alloc(1, 0)
+        .expect_reason_at(1, AllocReason::Shed, 0);
+    s.expect_flag(1, PointFlags::NOT_ENOUGH_ENERGY_TO_START, true);
+    // The VIP's share comes as point 0 follows its lower signal (LB-9): the VIP is raised first,
+    // the non-VIP held at its minimum (LB-4).
+    for _ in 0..100 {
+        s.step();
+    }
+    s.expect_alloc(0, 14_000)
+        .expect_alloc(2, 26_000)
+        .expect_alloc(1, 0);
+}
+
 // ---- LB-6 ----
 
 /// Proves LB-6: a waiting point starts only when 150 % of its minimum fits (configurable).

@@ -241,6 +241,20 @@ fn lb11_reasons_name_the_constraint_and_node() {
     s.expect_reason_at(3, AllocReason::NoVehicle, NO_NODE);
 }
 
+/// Proves LB-11 with LB-5's VIP: a VIP point that a node's limit binds names that node, as any
+/// point does, though the water-filling raises it in a pass of its own, before the others' pass
+/// (which holds it where its own pass left it, reason and all); the non-VIP point, held at its
+/// minimum with no room left, names the same node.
+#[test]
+fn lb11_lb5_a_vip_bound_by_a_node_names_the_node() {
+    let mut s = Scenario::new(station(40_000, [P32; 2]));
+    s.plug(0).vip(0, true).plug(1).at(1_000);
+    s.expect_alloc(0, 26_000)
+        .expect_reason_at(0, AllocReason::NodeLimit, 0);
+    s.expect_alloc(1, 14_000)
+        .expect_reason_at(1, AllocReason::NodeLimit, 0);
+}
+
 // ---- LB-12 ----
 
 /// Proves LB-12: two single-phase points on different phases do not compete.

@@ -12,7 +12,7 @@ mod common;
 use common::energy::{P32, external};
 use common::{Ev, Scenario, station};
 use loadpilot_core::{
-    AllocReason, NodeConfig, NodeKind, PilotOutput, PointConfig, PointFlags, ProductFamily,
+    AllocReason, NodeConfig, NodeKind, Phase, PilotOutput, PointConfig, PointFlags, ProductFamily,
     RawConfig, StationErrors, two_point_station,
 };
 
@@ -182,6 +182,36 @@ fn lb9_node_over_limit_stops_the_worst_immediately() {
     s.expect_error(StationErrors::OVERLOAD, true);
     s.expect_contactor(1, true);
     assert!(s.point(1).allocation_ma > 0);
+}
+
+/// Proves LB-9 and LB-12: the node's over-limit time is kept per phase. Two single-phase points
+/// wired to L2 overload the station on L2 alone, while L1 and L3 carry nothing: once the
+/// response time has run out the worst is stopped at once, as on L1 (a fine phase must not
+/// reset the time of another, nor an over phase be timed as L1's).
+#[test]
+fn lb9_lb12_a_node_over_its_limit_on_l2_alone_stops_the_worst() {
+    let l2 = PointConfig::single_phase(0, 32_000, Phase::L2);
+    let mut s = Scenario::new(station(40_000, [l2, l2]));
+    s.plug(0).ev(0, Ev::single_phase(32_000).over(1_900)).at(0);
+    s.ev(1, Ev::single_phase(32_000).over(1_000));
+    s.at(9_990)
+        .plug(1)
+        .at(14_990)
+        .expect_error(StationErrors::OVERLOAD, false);
+    assert!(s.point(0).contactor && s.point(1).contactor);
+    for p in 0..2 {
+        let a = s.point(p).alloc_ma;
+        assert!(
+            a[0] == 0 && a[1] > 0 && a[2] == 0,
+            "point {p} on L2 alone: {a:?}"
+        );
+    }
+    let t = s.until(15_300, |s| s.point(0).allocation_ma == 0);
+    assert!(t >= 15_000, "stopped at {t} ms, before the response time");
+    s.expect_contactor(0, false)
+        .expect_reason(0, AllocReason::EvOverCurrent);
+    s.expect_error(StationErrors::OVERLOAD, true);
+    s.expect_contactor(1, true);
 }
 
 // ---- LB-10 ----

@@ -214,6 +214,56 @@ fn lb9_lb12_a_node_over_its_limit_on_l2_alone_stops_the_worst() {
     s.expect_contactor(1, true);
 }
 
+/// Proves LB-9: of the points beneath a node over its limit, the one drawing most above its
+/// signal is stopped, not the one drawing most. Point 0 is offered 24 A and draws 25 A (1 A
+/// above), point 1, whose EV reports a 16 A limit (LB-2), draws 17.9 A (1.9 A above, within the
+/// 2 A tolerance): the 42.9 A over the 40 A limit stop point 1.
+#[test]
+fn lb9_the_point_drawing_most_above_its_signal_is_stopped_not_the_largest() {
+    let mut s = Scenario::new(station(40_000, [P32; 2]));
+    s.plug(0).ev(0, Ev::three_phase(32_000).over(1_000)).at(0);
+    s.ev(1, Ev::three_phase(32_000).over(1_900))
+        .ev_limit(1, Some(16_000));
+    s.at(9_990)
+        .plug(1)
+        .at(14_990)
+        .expect_error(StationErrors::OVERLOAD, false);
+    assert!(s.point(0).contactor && s.point(1).contactor);
+    let t = s.until(15_300, |s| s.point(1).allocation_ma == 0);
+    assert!(t >= 15_000, "stopped at {t} ms, before the response time");
+    s.expect_contactor(1, false)
+        .expect_reason(1, AllocReason::EvOverCurrent);
+    s.expect_contactor(0, true);
+    assert!(s.point(0).allocation_ma > 0);
+}
+
+/// Proves LB-9 and LB-1: the stops of a node over its limit end where the total fits, and a
+/// total at the limit fits. Three points share 48 A (16 A each, signalled as 15.96 A, PS-3) and
+/// their EVs draw 8.04 A above the signal, 24 A each, within a tolerance of 8.1 A (so none is
+/// stopped for its own draw); once the response time has run out the first (equal draws: the
+/// lowest index) is stopped, which leaves exactly 48 A: the others run on.
+#[test]
+fn lb9_the_stops_end_where_the_node_is_at_its_limit() {
+    let mut raw = station(48_000, [P32; 3]);
+    raw.thresholds.min_3ph_ma = 6_000;
+    raw.thresholds.overcurrent_tolerance_ma = 8_100;
+    let mut s = Scenario::new(raw);
+    for p in 0..3 {
+        s.ev(p, Ev::three_phase(32_000).over(8_040)).plug(p);
+    }
+    s.at(1_000).expect_error(StationErrors::OVERLOAD, false);
+    for p in 0..3 {
+        s.expect_alloc(p, 16_000).expect_contactor(p, true);
+        assert_eq!(s.point(p).signal_ma, 15_960);
+    }
+    let t = s.until(10_000, |s| s.point(0).allocation_ma == 0);
+    s.expect_error(StationErrors::OVERLOAD, true)
+        .expect_contactor(0, false)
+        .expect_reason(0, AllocReason::EvOverCurrent);
+    s.expect_contactor(1, true).expect_contactor(2, true);
+    assert!(t >= 5_000, "stopped at {t} ms, before the response time");
+}
+
 // ---- LB-10 ----
 
 /// Proves LB-10: an EV idle for the idle time is reduced to its minimum, freeing the rest, and

@@ -237,6 +237,27 @@ fn lb9_the_point_drawing_most_above_its_signal_is_stopped_not_the_largest() {
     assert!(s.point(0).allocation_ma > 0);
 }
 
+/// Proves LB-9 as above, for single-phase charges (a charge's own phase is where its signal
+/// counts).
+#[test]
+fn lb9_lb12_single_phase_the_point_most_above_its_signal_is_stopped() {
+    let l1 = PointConfig::single_phase(0, 32_000, Phase::L1);
+    let mut s = Scenario::new(station(40_000, [l1, l1]));
+    s.plug(0).ev(0, Ev::single_phase(32_000).over(1_000)).at(0);
+    s.ev(1, Ev::single_phase(32_000).over(1_900))
+        .ev_limit(1, Some(16_000));
+    s.at(9_990)
+        .plug(1)
+        .at(14_990)
+        .expect_error(StationErrors::OVERLOAD, false);
+    assert!(s.point(0).contactor && s.point(1).contactor);
+    let t = s.until(15_300, |s| s.point(1).allocation_ma == 0);
+    assert!(t >= 15_000, "stopped at {t} ms, before the response time");
+    s.expect_contactor(1, false)
+        .expect_reason(1, AllocReason::EvOverCurrent);
+    s.expect_contactor(0, true);
+}
+
 /// Proves LB-9 and LB-1: the stops of a node over its limit end where the total fits, and a
 /// total at the limit fits. Three points share 48 A (16 A each, signalled as 15.96 A, PS-3) and
 /// their EVs draw 8.04 A above the signal, 24 A each, within a tolerance of 8.1 A (so none is

@@ -217,45 +217,28 @@ fn lb9_lb12_a_node_over_its_limit_on_l2_alone_stops_the_worst() {
 /// Proves LB-9: of the points beneath a node over its limit, the one drawing most above its
 /// signal is stopped, not the one drawing most. Point 0 is offered 24 A and draws 25 A (1 A
 /// above), point 1, whose EV reports a 16 A limit (LB-2), draws 17.9 A (1.9 A above, within the
-/// 2 A tolerance): the 42.9 A over the 40 A limit stop point 1.
+/// 2 A tolerance): the 42.9 A over the 40 A limit stop point 1. With three-phase charges and
+/// with single-phase ones (LB-12: a charge's signal counts on its own phases).
 #[test]
-fn lb9_the_point_drawing_most_above_its_signal_is_stopped_not_the_largest() {
-    let mut s = Scenario::new(station(40_000, [P32; 2]));
-    s.plug(0).ev(0, Ev::three_phase(32_000).over(1_000)).at(0);
-    s.ev(1, Ev::three_phase(32_000).over(1_900))
-        .ev_limit(1, Some(16_000));
-    s.at(9_990)
-        .plug(1)
-        .at(14_990)
-        .expect_error(StationErrors::OVERLOAD, false);
-    assert!(s.point(0).contactor && s.point(1).contactor);
-    let t = s.until(15_300, |s| s.point(1).allocation_ma == 0);
-    assert!(t >= 15_000, "stopped at {t} ms, before the response time");
-    s.expect_contactor(1, false)
-        .expect_reason(1, AllocReason::EvOverCurrent);
-    s.expect_contactor(0, true);
-    assert!(s.point(0).allocation_ma > 0);
-}
-
-/// Proves LB-9 as above, for single-phase charges (a charge's own phase is where its signal
-/// counts).
-#[test]
-fn lb9_lb12_single_phase_the_point_most_above_its_signal_is_stopped() {
+fn lb9_lb12_the_point_drawing_most_above_its_signal_is_stopped_not_the_largest() {
     let l1 = PointConfig::single_phase(0, 32_000, Phase::L1);
-    let mut s = Scenario::new(station(40_000, [l1, l1]));
-    s.plug(0).ev(0, Ev::single_phase(32_000).over(1_000)).at(0);
-    s.ev(1, Ev::single_phase(32_000).over(1_900))
-        .ev_limit(1, Some(16_000));
-    s.at(9_990)
-        .plug(1)
-        .at(14_990)
-        .expect_error(StationErrors::OVERLOAD, false);
-    assert!(s.point(0).contactor && s.point(1).contactor);
-    let t = s.until(15_300, |s| s.point(1).allocation_ma == 0);
-    assert!(t >= 15_000, "stopped at {t} ms, before the response time");
-    s.expect_contactor(1, false)
-        .expect_reason(1, AllocReason::EvOverCurrent);
-    s.expect_contactor(0, true);
+    let three: fn(u32) -> Ev = Ev::three_phase;
+    for (pc, ev) in [(P32, three), (l1, Ev::single_phase)] {
+        let mut s = Scenario::new(station(40_000, [pc; 2]));
+        s.plug(0).ev(0, ev(32_000).over(1_000)).at(0);
+        s.ev(1, ev(32_000).over(1_900)).ev_limit(1, Some(16_000));
+        s.at(9_990)
+            .plug(1)
+            .at(14_990)
+            .expect_error(StationErrors::OVERLOAD, false);
+        assert!(s.point(0).contactor && s.point(1).contactor);
+        let t = s.until(15_300, |s| s.point(1).allocation_ma == 0);
+        assert!(t >= 15_000, "stopped at {t} ms, before the response time");
+        s.expect_contactor(1, false)
+            .expect_reason(1, AllocReason::EvOverCurrent);
+        s.expect_contactor(0, true);
+        assert!(s.point(0).allocation_ma > 0);
+    }
 }
 
 /// Proves LB-9 and LB-1: the stops of a node over its limit end where the total fits, and a

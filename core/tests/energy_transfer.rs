@@ -163,24 +163,50 @@ fn lb9_ps5_a_cut_restarts_the_response_time_of_an_ev_already_over() {
     s.expect_reason(0, AllocReason::EvOverCurrent);
 }
 
-/// Proves LB-9: a node whose measured total stays above its limit for longer than the response
-/// time stops the point drawing most above its signal at once (contactor open the same step).
-#[test]
-fn lb9_node_over_limit_stops_the_worst_immediately() {
-    let mut s = Scenario::new(station(40_000, [P32; 2]));
-    s.plug(0).ev(0, Ev::three_phase(32_000).over(1_900)).at(0);
-    s.ev(1, Ev::three_phase(32_000).over(1_000));
+/// The set-up of the LB-9 stop tests of two points under a 40 A station: point 0 charges from
+/// the start with `ev0`, point 1 plugs in at 9.99 s with `ev1` (its EV reporting `ev1_limit`,
+/// LB-2); both charge and the node is not yet stopped at 14.99 s, within the response time of
+/// the overload that point 1's start made.
+fn two_points_over_a_limit(
+    pc: PointConfig,
+    ev0: Ev,
+    ev1: Ev,
+    ev1_limit: Option<u32>,
+) -> Scenario<2, 1> {
+    let mut s = Scenario::new(station(40_000, [pc; 2]));
+    s.plug(0).ev(0, ev0).at(0);
+    s.ev(1, ev1).ev_limit(1, ev1_limit);
     s.at(9_990)
         .plug(1)
         .at(14_990)
         .expect_error(StationErrors::OVERLOAD, false);
     assert!(s.point(0).contactor && s.point(1).contactor);
-    let t = s.until(15_300, |s| s.point(0).allocation_ma == 0);
+    s
+}
+
+/// The end of those tests: point `victim` is stopped at once (contactor open, EV over-current)
+/// once the response time has run out, and the other point's contactor stays closed.
+#[track_caller]
+fn expect_stopped_after_the_response_time(s: &mut Scenario<2, 1>, victim: usize) {
+    let t = s.until(15_300, |s| s.point(victim).allocation_ma == 0);
     assert!(t >= 15_000, "stopped at {t} ms, before the response time");
-    s.expect_contactor(0, false)
-        .expect_reason(0, AllocReason::EvOverCurrent);
+    s.expect_contactor(victim, false)
+        .expect_reason(victim, AllocReason::EvOverCurrent);
+    s.expect_contactor(1 - victim, true);
+}
+
+/// Proves LB-9: a node whose measured total stays above its limit for longer than the response
+/// time stops the point drawing most above its signal at once (contactor open the same step).
+#[test]
+fn lb9_node_over_limit_stops_the_worst_immediately() {
+    let mut s = two_points_over_a_limit(
+        P32,
+        Ev::three_phase(32_000).over(1_900),
+        Ev::three_phase(32_000).over(1_000),
+        None,
+    );
+    expect_stopped_after_the_response_time(&mut s, 0);
     s.expect_error(StationErrors::OVERLOAD, true);
-    s.expect_contactor(1, true);
     assert!(s.point(1).allocation_ma > 0);
 }
 
@@ -191,14 +217,12 @@ fn lb9_node_over_limit_stops_the_worst_immediately() {
 #[test]
 fn lb9_lb12_a_node_over_its_limit_on_l2_alone_stops_the_worst() {
     let l2 = PointConfig::single_phase(0, 32_000, Phase::L2);
-    let mut s = Scenario::new(station(40_000, [l2, l2]));
-    s.plug(0).ev(0, Ev::single_phase(32_000).over(1_900)).at(0);
-    s.ev(1, Ev::single_phase(32_000).over(1_000));
-    s.at(9_990)
-        .plug(1)
-        .at(14_990)
-        .expect_error(StationErrors::OVERLOAD, false);
-    assert!(s.point(0).contactor && s.point(1).contactor);
+    let mut s = two_points_over_a_limit(
+        l2,
+        Ev::single_phase(32_000).over(1_900),
+        Ev::single_phase(32_000).over(1_000),
+        None,
+    );
     for p in 0..2 {
         let a = s.point(p).alloc_ma;
         assert!(
@@ -206,12 +230,8 @@ fn lb9_lb12_a_node_over_its_limit_on_l2_alone_stops_the_worst() {
             "point {p} on L2 alone: {a:?}"
         );
     }
-    let t = s.until(15_300, |s| s.point(0).allocation_ma == 0);
-    assert!(t >= 15_000, "stopped at {t} ms, before the response time");
-    s.expect_contactor(0, false)
-        .expect_reason(0, AllocReason::EvOverCurrent);
+    expect_stopped_after_the_response_time(&mut s, 0);
     s.expect_error(StationErrors::OVERLOAD, true);
-    s.expect_contactor(1, true);
 }
 
 /// Proves LB-9: of the points beneath a node over its limit, the one drawing most above its
@@ -224,19 +244,9 @@ fn lb9_lb12_the_point_drawing_most_above_its_signal_is_stopped_not_the_largest()
     let l1 = PointConfig::single_phase(0, 32_000, Phase::L1);
     let three: fn(u32) -> Ev = Ev::three_phase;
     for (pc, ev) in [(P32, three), (l1, Ev::single_phase)] {
-        let mut s = Scenario::new(station(40_000, [pc; 2]));
-        s.plug(0).ev(0, ev(32_000).over(1_000)).at(0);
-        s.ev(1, ev(32_000).over(1_900)).ev_limit(1, Some(16_000));
-        s.at(9_990)
-            .plug(1)
-            .at(14_990)
-            .expect_error(StationErrors::OVERLOAD, false);
-        assert!(s.point(0).contactor && s.point(1).contactor);
-        let t = s.until(15_300, |s| s.point(1).allocation_ma == 0);
-        assert!(t >= 15_000, "stopped at {t} ms, before the response time");
-        s.expect_contactor(1, false)
-            .expect_reason(1, AllocReason::EvOverCurrent);
-        s.expect_contactor(0, true);
+        let (ev0, ev1) = (ev(32_000).over(1_000), ev(32_000).over(1_900));
+        let mut s = two_points_over_a_limit(pc, ev0, ev1, Some(16_000));
+        expect_stopped_after_the_response_time(&mut s, 1);
         assert!(s.point(0).allocation_ma > 0);
     }
 }

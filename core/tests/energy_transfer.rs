@@ -251,6 +251,45 @@ fn lb9_lb12_the_point_drawing_most_above_its_signal_is_stopped_not_the_largest()
     }
 }
 
+/// Proves LB-9 and LB-12: on a supply phase outside a point's charge its signal counts for
+/// nothing, so all it draws there is above its signal. Point 0, three-phase, charges a
+/// single-phase EV and counts as single-phase on L1 after the detection time (2 s); point 1 is
+/// single-phase on L2, its EV 1.5 A above its 32 A (within the 2 A tolerance). Then point 0's
+/// EV draws 3 A on L2 as well, under the 4 A phase tolerance (no revert): L2 carries 36.5 A
+/// against 34 A, and once the response time has run out point 0, 3 A above its signal there,
+/// is stopped at once, not point 1 (1.5 A above). (The EV's own check, PS-4 and LB-9's graceful stop,
+/// reads its largest phase against the PWM signal, which 3 A is not above.)
+#[test]
+fn lb9_lb12_a_draw_outside_the_charges_phases_is_all_above_its_signal() {
+    let mut raw = station(
+        34_000,
+        [P32, PointConfig::single_phase(0, 32_000, Phase::L2)],
+    );
+    raw.timers.phase_detection_ms = 2_000;
+    raw.thresholds.phase_tolerance_ma = 4_000;
+    let mut s = Scenario::new(raw);
+    s.ev(0, Ev::single_phase(32_000)).plug(0);
+    s.ev(1, Ev::single_phase(32_000).over(1_500)).plug(1);
+    s.at(20_000).expect_error(StationErrors::OVERLOAD, false);
+    s.expect_flag(0, PointFlags::SINGLE_PHASE, true)
+        .expect_phases(0, [32_000, 0, 0])
+        .expect_phases(1, [0, 32_000, 0]);
+    // From the next step (20.01 s) on.
+    s.measured(0, [32_000, 3_000, 0]).at(25_000);
+    s.expect_error(StationErrors::OVERLOAD, false)
+        .expect_flag(0, PointFlags::SINGLE_PHASE, true);
+    s.expect_contactor(0, true).expect_contactor(1, true);
+    let t = s.until(25_300, |s| s.point(0).allocation_ma == 0);
+    assert_eq!(
+        t, 25_010,
+        "the response time from the first step over the limit"
+    );
+    s.expect_contactor(0, false)
+        .expect_reason(0, AllocReason::EvOverCurrent)
+        .expect_error(StationErrors::OVERLOAD, true);
+    s.expect_contactor(1, true);
+}
+
 /// Proves LB-9 and LB-1: the stops of a node over its limit end where the total fits, and a
 /// total at the limit fits. Three points share 48 A (16 A each, signalled as 15.96 A, PS-3) and
 /// their EVs draw 8.04 A above the signal, 24 A each, within a tolerance of 8.1 A (so none is

@@ -5,10 +5,11 @@
 use crate::config::NodeConfig;
 use crate::general::General;
 use crate::io::{NodeInputs, PointInputs};
+use crate::limits::fresh;
 use crate::quiet::release_watched;
 use crate::start::start_hold;
 use crate::state::{NO_CAND, NodeSite, NodeState, PointState, Run, StationState, bits};
-use crate::step::{Ctx, fresh};
+use crate::step::Ctx;
 use crate::types::AllocReason;
 use crate::work::{Front, PointWork};
 

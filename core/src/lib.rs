@@ -60,6 +60,7 @@ mod deadline;
 mod drive;
 mod general;
 mod io;
+mod limits;
 pub mod meter;
 mod order;
 mod overload;

@@ -6,9 +6,10 @@ use crate::config::{Location, PointConfig, ThermalConfig};
 use crate::cp::{CableStatus, front_end, note_charge_state};
 use crate::general::{General, min_for, phase_mask, static_ceiling};
 use crate::io::{NO_NODE, PointInputs};
+use crate::limits::fresh;
 use crate::session::{self, OutletStatus, SessionView};
 use crate::state::{NO_CAND, PointState, Run, StationState, THREE, bits};
-use crate::step::{Conditions, Ctx, fresh};
+use crate::step::{Conditions, Ctx};
 use crate::types::{AllocReason, Commands, PhaseCount, SocketType, VehicleState};
 use crate::work::PointWork;
 

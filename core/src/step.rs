@@ -31,8 +31,9 @@ use crate::balance::fill;
 use crate::config::{ConfigView, Input1Function, Input2Function, NodeConfig, PointConfig};
 use crate::deadline::{all_point_deadlines, memo_deadline, node_deadline};
 use crate::drive::{finish, outputs_from_memo, stop_below_minimum};
-use crate::general::{General, default_node_fail_safe};
-use crate::io::{Inputs, NO_NODE, NodeInputs, PointOutput, SetPoint, StationOutput, StepError};
+use crate::general::General;
+use crate::io::{Inputs, NO_NODE, PointOutput, StationOutput, StepError};
+use crate::limits::{fresh, node_limits};
 use crate::overload::{counts, node_overload, transfer};
 use crate::quiet::{prepare, protect_memos};
 use crate::shed::select;
@@ -158,17 +159,6 @@ impl Conditions {
                 || (g.inputs.in2 == Input2Function::ConditionalStart && !in2),
             temporary_limit: g.inputs.in2 == Input2Function::TemporaryLimitation && in2,
         }
-    }
-}
-
-/// Whether an external set point is fresh at `now_ms` (LB-8): received no later than now and
-/// within the validity time.
-pub(crate) fn fresh(sp: Option<SetPoint>, now_ms: u64, validity_ms: u32) -> Option<u32> {
-    let sp = sp?;
-    if sp.received_ms > now_ms || now_ms.saturating_sub(sp.received_ms) > u64::from(validity_ms) {
-        None
-    } else {
-        Some(sp.current_ma)
     }
 }
 
@@ -585,47 +575,6 @@ fn clock_fault(points: &mut [PointState], out: &mut [PointOutput], last: Stamp) 
             energy_mwh: p.energy.mwh,
             ..PointOutput::default()
         };
-    }
-}
-
-/// Effective limit of every node this step: configured, external set point, fallback (EX-1,
-/// LB-8, TREE-1).
-#[inline(always)]
-fn node_limits(
-    g: &General,
-    pcfg: &[PointConfig],
-    ncfg: &[NodeConfig],
-    nodes: &mut [NodeWork],
-    inputs: &[NodeInputs],
-    now_ms: u64,
-    errors: &mut StationErrors,
-) {
-    for (i, (nc, (ns, ni))) in ncfg.iter().zip(nodes.iter_mut().zip(inputs)).enumerate() {
-        ns.lim = nc.limit_ma;
-        ns.lim_reason = [AllocReason::NodeLimit; 3];
-        if !(g.external_control && nc.external) {
-            continue;
-        }
-        match fresh(ni.setpoint, now_ms, g.timers.setpoint_validity_ms) {
-            Some(sp) => {
-                for (l, r) in ns.lim.iter_mut().zip(ns.lim_reason.iter_mut()) {
-                    if sp < *l {
-                        *l = sp;
-                        *r = AllocReason::SetPoint;
-                    }
-                }
-            }
-            None => {
-                *errors |= StationErrors::SETPOINT_LOST;
-                let fs = nc
-                    .fail_safe_ma
-                    .unwrap_or_else(|| default_node_fail_safe(&g.thresholds, pcfg, ncfg, i));
-                for ((l, r), f) in ns.lim.iter_mut().zip(ns.lim_reason.iter_mut()).zip(fs) {
-                    *l = f.min(*l);
-                    *r = AllocReason::Fallback;
-                }
-            }
-        }
     }
 }
 

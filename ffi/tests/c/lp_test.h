@@ -87,4 +87,18 @@ static union {
     long double align_max;
 } lp_test_arena;
 
+/* Two 32 A three-phase points under one station node of `limit_ma`, no start stagger. */
+static inline void two_points(lp_config *cfg, lp_point_config pts[2], lp_node_config *node,
+                       uint32_t limit_ma) {
+    CHECK_RESULT(lp_config_default(LP_FAMILY_CITY, cfg), LP_OK);
+    cfg->timers.stagger_ms = 0;
+    CHECK_RESULT(lp_point_config_default(0, 32000, &pts[0]), LP_OK);
+    CHECK_RESULT(lp_point_config_default(0, 32000, &pts[1]), LP_OK);
+    CHECK_RESULT(lp_node_config_default(LP_NODE_STATION, limit_ma, node), LP_OK);
+    cfg->points = pts;
+    cfg->points_len = 2;
+    cfg->nodes = node;
+    cfg->nodes_len = 1;
+}
+
 #endif /* LP_TEST_H */

@@ -48,6 +48,45 @@ fn lb13_third_point_gets_its_turn_within_one_interval() {
     s.expect_reason_at(1, AllocReason::Shed, 0);
 }
 
+/// Proves LB-13: of two waiting points the one that has waited longest gets the turn, not the
+/// lower index. Four points on a 40 A station (room for two): points 0, 1 and 3 plug in at the
+/// start, 0 and 1 charge, 3 waits; point 2 plugs in a minute later. At 10 min point 3 (waiting
+/// since the start) takes point 1's place; at 20 min point 2 (waiting since 1 min) takes the
+/// place of point 0, not point 1 (waiting since 10 min).
+#[test]
+fn lb13_the_point_waiting_longest_gets_the_turn() {
+    let mut raw = station(40_000, [P32; 4]);
+    raw.rotation_interval_ms = Some(10 * MIN as u32);
+    raw.timers.sample_period_ms = 40;
+    let mut s = Scenario::new(raw);
+    // Unmetered, a point counts its allocation (LB-9): the point shed for the turn frees its
+    // current at once, so the turn's point starts in the step of the swap (with the EVs'
+    // currents measured, it would wait for them to leave, and be tried again in the start
+    // order, which would choose the same).
+    for p in 0..4 {
+        s.unmetered(p);
+    }
+    s.plug(0).plug(1).plug(3);
+    let mut runs = Runs::new(4);
+    runs.run(&mut s, MIN);
+    s.plug(2);
+    runs.run(&mut s, 10 * MIN - 40);
+    assert_eq!(runs.sheds, vec![]);
+    s.expect_alloc(0, 20_000).expect_alloc(1, 20_000);
+    runs.run(&mut s, 11 * MIN);
+    assert_eq!(runs.sheds, vec![(10 * MIN, 1)]);
+    assert_eq!(runs.starts(2), Vec::<u64>::new());
+    assert_eq!(runs.starts(3), vec![10 * MIN], "point 3 waited longest");
+    runs.run(&mut s, 21 * MIN);
+    assert_eq!(runs.sheds, vec![(10 * MIN, 1), (20 * MIN, 0)]);
+    assert_eq!(runs.starts(1).len(), 1, "point 1 waits since 10 min");
+    assert_eq!(runs.starts(2), vec![20 * MIN], "point 2 waited since 1 min");
+    s.expect_alloc(0, 0)
+        .expect_alloc(1, 0)
+        .expect_alloc(2, 20_000)
+        .expect_alloc(3, 20_000);
+}
+
 /// Proves LB-13 with LB-5 in one step: when a shed and a due rotation fall in the same step, the
 /// point just shed is already a waiting point for the rotation (with no minimum pause it has
 /// waited long enough), so it takes the place of the next point in the shedding order at once,

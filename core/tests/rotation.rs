@@ -8,7 +8,7 @@ mod common;
 
 use common::site::{MIN, P32, Runs};
 use common::{Scenario, station};
-use loadpilot_core::{AllocReason, NodeConfig, ProductFamily, RawConfig};
+use loadpilot_core::{AllocReason, NodeConfig, ProductFamily, RawConfig, VehicleState};
 
 // ---- LB-13 ----
 
@@ -85,6 +85,35 @@ fn lb13_the_point_waiting_longest_gets_the_turn() {
         .expect_alloc(1, 0)
         .expect_alloc(2, 20_000)
         .expect_alloc(3, 20_000);
+}
+
+/// Proves LB-13: the turn is for a point that wants current. Point 3's EV is plugged in (C) from
+/// the start but not authorised, so it waits longest of all; point 2 plugs in (authorised) a
+/// minute later. At 10 min point 2 takes point 1's place in that step (had the turn gone to
+/// point 3, point 1 would be shed for nothing and point 2 start a step later, by the start
+/// order), and no running point is ever shed for point 3.
+#[test]
+fn lb13_a_point_that_does_not_want_current_gets_no_turn() {
+    let mut raw = station(40_000, [P32; 4]);
+    raw.rotation_interval_ms = Some(10 * MIN as u32);
+    raw.timers.sample_period_ms = 40;
+    let mut s = Scenario::new(raw);
+    for p in 0..4 {
+        s.unmetered(p); // the turn's point starts in the step of the swap (LB-9)
+    }
+    s.vehicle(3, VehicleState::C).plug(0).plug(1);
+    let mut runs = Runs::new(4);
+    runs.run(&mut s, MIN);
+    s.plug(2);
+    runs.run(&mut s, 31 * MIN);
+    assert_eq!(
+        runs.sheds,
+        vec![(10 * MIN, 1), (20 * MIN, 0), (30 * MIN, 2)],
+        "the turns go round points 0, 1 and 2"
+    );
+    assert_eq!(runs.starts(2), vec![10 * MIN], "in the step of its turn");
+    assert_eq!(runs.starts(3), Vec::<u64>::new());
+    s.expect_reason(3, AllocReason::NotAuthorised);
 }
 
 /// Proves LB-13 with LB-5 in one step: when a shed and a due rotation fall in the same step, the

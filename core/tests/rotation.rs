@@ -8,7 +8,9 @@ mod common;
 
 use common::site::{MIN, P32, Runs};
 use common::{Scenario, station};
-use loadpilot_core::{AllocReason, NodeConfig, ProductFamily, RawConfig, VehicleState};
+use loadpilot_core::{
+    AllocReason, NodeConfig, Phase, PointConfig, PointFlags, ProductFamily, RawConfig, VehicleState,
+};
 
 // ---- LB-13 ----
 
@@ -85,6 +87,52 @@ fn lb13_the_point_waiting_longest_gets_the_turn() {
         .expect_alloc(1, 0)
         .expect_alloc(2, 20_000)
         .expect_alloc(3, 20_000);
+}
+
+/// Proves LB-13 with LB-6: the point whose place the turn takes is shed like any other: flagged
+/// shed, and held by its minimum pause (60 s) even where room comes back sooner. At 10 min
+/// point 2 takes point 1's place; at 10 min 20 s point 0 leaves; point 1 is selected again at 11
+/// min.
+#[test]
+fn lb13_lb6_the_point_rotated_out_is_shed_and_keeps_its_minimum_pause() {
+    let mut s = crowded(Some(10 * 60_000));
+    let mut runs = Runs::new(3);
+    runs.run(&mut s, 10 * MIN + 20_000);
+    assert_eq!(runs.sheds, vec![(10 * MIN, 1)]);
+    s.expect_flag(1, PointFlags::SHED, true);
+    s.unplug(0);
+    runs.run(&mut s, 11 * MIN - 40);
+    s.expect_reason(1, AllocReason::MinimumPause)
+        .expect_flag(1, PointFlags::SHED, true);
+    runs.run(&mut s, 11 * MIN + 1_000);
+    // Selected at 11 min, its current comes a sample later: point 2, risen to 32 A alone,
+    // follows its cut a sample late (LB-9).
+    assert_eq!(runs.starts(1), vec![40, 11 * MIN + 40]);
+}
+
+/// Proves LB-13 with LB-12: the turn takes the place of a point on the waiting point's phase.
+/// Single-phase points on a 12 A station: point 0 on L1 and point 1 on L2 charge, point 2 on L1
+/// waits (its 12 A start threshold does not fit over point 0's 8 A minimum). At 10 min point 2
+/// takes point 0's place, although the shedding order, with equal starts, would shed point 1
+/// first: shedding point 1 frees nothing on L1.
+#[test]
+fn lb13_lb12_the_turn_takes_a_place_on_the_waiting_points_phase() {
+    let on = |ph| PointConfig::single_phase(0, 32_000, ph);
+    let mut raw = station(12_000, [on(Phase::L1), on(Phase::L2), on(Phase::L1)]);
+    raw.rotation_interval_ms = Some(10 * MIN as u32);
+    raw.timers.sample_period_ms = 40;
+    let mut s = Scenario::new(raw);
+    s.plug(0).plug(1).plug(2);
+    let mut runs = Runs::new(3);
+    runs.run(&mut s, 10 * MIN - 40);
+    assert_eq!(runs.starts(0), runs.starts(1), "equal starts");
+    s.expect_phases(0, [12_000, 0, 0])
+        .expect_phases(1, [0, 12_000, 0])
+        .expect_alloc(2, 0);
+    runs.run(&mut s, 11 * MIN);
+    assert_eq!(runs.sheds, vec![(10 * MIN, 0)]);
+    s.expect_phases(1, [0, 12_000, 0])
+        .expect_phases(2, [12_000, 0, 0]);
 }
 
 /// Proves LB-13: the turn is for a point that wants current. Point 3's EV is plugged in (C) from

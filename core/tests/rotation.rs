@@ -14,18 +14,28 @@ use loadpilot_core::{
 
 // ---- LB-13 ----
 
-/// Three 32 A points on a 40 A station: room for two (14 + 21 fits, 14 + 14 + 21 does not).
 /// The time of the second step (one sample period): SU-1 starts nothing at the first.
 fn second_step<const P: usize, const N: usize>(s: &Scenario<P, N>) -> u64 {
     u64::from(s.ctl().config().raw().timers.sample_period_ms)
 }
 
-fn crowded(rotation_ms: Option<u32>) -> Scenario<3, 1> {
-    let mut raw = station(40_000, [P32; 3]);
+/// `points` on a station of `limit_ma`, rotating every `rotation_ms`, nothing plugged in.
+fn rotating<const P: usize>(
+    limit_ma: u32,
+    points: [PointConfig; P],
+    rotation_ms: Option<u32>,
+) -> Scenario<P, 1> {
+    let mut raw = station(limit_ma, points);
     raw.rotation_interval_ms = rotation_ms;
     // A 40 ms period keeps the hours-long runs short (PS-1: 40 × 2 + 20 = 100 ms).
     raw.timers.sample_period_ms = 40;
-    let mut s = Scenario::new(raw);
+    Scenario::new(raw)
+}
+
+/// Three 32 A points on a 40 A station, all plugged in: room for two (14 + 21 fits, 14 + 14 +
+/// 21 does not).
+fn crowded(rotation_ms: Option<u32>) -> Scenario<3, 1> {
+    let mut s = rotating(40_000, [P32; 3], rotation_ms);
     s.plug(0).plug(1).plug(2);
     s
 }
@@ -57,10 +67,7 @@ fn lb13_third_point_gets_its_turn_within_one_interval() {
 /// place of point 0, not point 1 (waiting since 10 min).
 #[test]
 fn lb13_the_point_waiting_longest_gets_the_turn() {
-    let mut raw = station(40_000, [P32; 4]);
-    raw.rotation_interval_ms = Some(10 * MIN as u32);
-    raw.timers.sample_period_ms = 40;
-    let mut s = Scenario::new(raw);
+    let mut s = rotating(40_000, [P32; 4], Some(10 * MIN as u32));
     // Unmetered, a point counts its allocation (LB-9): the point shed for the turn frees its
     // current at once, so the turn's point starts in the step of the swap (with the EVs'
     // currents measured, it would wait for them to leave, and be tried again in the start
@@ -118,10 +125,8 @@ fn lb13_lb6_the_point_rotated_out_is_shed_and_keeps_its_minimum_pause() {
 #[test]
 fn lb13_lb12_the_turn_takes_a_place_on_the_waiting_points_phase() {
     let on = |ph| PointConfig::single_phase(0, 32_000, ph);
-    let mut raw = station(12_000, [on(Phase::L1), on(Phase::L2), on(Phase::L1)]);
-    raw.rotation_interval_ms = Some(10 * MIN as u32);
-    raw.timers.sample_period_ms = 40;
-    let mut s = Scenario::new(raw);
+    let points = [on(Phase::L1), on(Phase::L2), on(Phase::L1)];
+    let mut s = rotating(12_000, points, Some(10 * MIN as u32));
     s.plug(0).plug(1).plug(2);
     let mut runs = Runs::new(3);
     runs.run(&mut s, 10 * MIN - 40);
@@ -142,10 +147,7 @@ fn lb13_lb12_the_turn_takes_a_place_on_the_waiting_points_phase() {
 /// order), and no running point is ever shed for point 3.
 #[test]
 fn lb13_a_point_that_does_not_want_current_gets_no_turn() {
-    let mut raw = station(40_000, [P32; 4]);
-    raw.rotation_interval_ms = Some(10 * MIN as u32);
-    raw.timers.sample_period_ms = 40;
-    let mut s = Scenario::new(raw);
+    let mut s = rotating(40_000, [P32; 4], Some(10 * MIN as u32));
     for p in 0..4 {
         s.unmetered(p); // the turn's point starts in the step of the swap (LB-9)
     }

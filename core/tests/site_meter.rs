@@ -108,6 +108,43 @@ fn lb14_short_dip_starts_nothing_long_dip_after_the_hold_time() {
     assert_eq!(s.ctl().node_sites()[0].other_ma(), [10_000; 3]);
 }
 
+/// Proves LB-14 per phase, for a load that goes on falling during the hold, and after a rise:
+/// L2's other load falls from 40 A to 10 A at 60 s while L1 and L3 stay at 40 A, and the fall is
+/// believed the hold time after its first reading, on L2 alone (the readings of L1 and L3, no
+/// fall there, do not restart L2's hold), at the highest lower reading of the hold, 10 A; L2 fell
+/// on to 5 A at 100 s, a fall of its own, believed the hold time after its first reading came
+/// after the first fall's end; it rises back to 40 A at 300 s, counted at once; then a dip to
+/// 20 A from 400 s to 430 s, shorter than the hold time, is held like the falls were: 40 A stays
+/// counted throughout.
+#[test]
+fn lb14_each_fall_is_held_per_phase_also_after_a_fall_and_a_rise() {
+    let mut s = Scenario::new(metered::<2>(64_000));
+    let l2 = |t: u64| match t {
+        60_000..100_000 => 10_000,
+        100_000..300_000 => 5_000,
+        400_000..430_000 => 20_000,
+        _ => 40_000,
+    };
+    s.site_meter(0, 1_000, |_| 200, move |t| [40_000, l2(t), 40_000]);
+    let other = |s: &Scenario<2, 1>| s.ctl().node_sites()[0].other_ma();
+    // Each reading arrives 200 ms after it was measured; the hold time is 60 s.
+    for (t, l2) in [
+        (120_000, 40_000),
+        (120_200, 10_000),
+        (181_000, 10_000),
+        (181_200, 5_000),
+        (300_000, 5_000),
+        (300_200, 40_000),
+    ] {
+        s.at(t);
+        assert_eq!(other(&s), [40_000, l2, 40_000], "at {t} ms");
+    }
+    while s.now() < 500_000 {
+        s.step();
+        assert_eq!(other(&s), [40_000; 3], "at {} ms", s.now());
+    }
+}
+
 /// The highest true other load (any phase) over `from..=to`, sampled every second.
 fn peak<const P: usize, const N: usize>(s: &Scenario<P, N>, from: u64, to: u64) -> u32 {
     (from / 1_000..=to / 1_000)
@@ -206,7 +243,8 @@ fn lb14_silent_meter_falls_back_after_the_validity_time() {
 }
 
 /// Proves LB-14: a configured site fail-safe headroom (per phase) replaces the default while the
-/// meter is stale, and the point is shared under it with reason SiteMeterStale.
+/// meter is stale, and the point is shared under it with reason SiteMeterStale, also where the
+/// fail-safe equals the node's limit.
 #[test]
 fn lb14_configured_site_fail_safe_applies_while_stale() {
     let mut raw = metered::<1>(64_000);
@@ -220,6 +258,15 @@ fn lb14_configured_site_fail_safe_applies_while_stale() {
     s.expect_alloc(0, 24_000).expect_phases(0, [24_000; 3]);
     s.expect_reason_at(0, AllocReason::SiteMeterStale, 0);
     s.expect_error(StationErrors::SITE_METER_LOST, true);
+
+    // A fail-safe equal to the node's limit: the cap is both, and the reason names the meter
+    // that is lost (what the installer has to mend), not the limit.
+    let mut raw = metered::<1>(24_000);
+    raw.nodes[0].site_fail_safe_ma = Some([24_000; 3]);
+    let mut s = Scenario::new(raw);
+    s.plug(0).at(10_000);
+    s.expect_alloc(0, 24_000);
+    s.expect_reason_at(0, AllocReason::SiteMeterStale, 0);
 }
 
 /// Proves LB-14: when the meter answers again, the headroom is back in the step its reading

@@ -354,7 +354,8 @@ fn lb12_wiring_not_a_permutation_refused() {
     accepted(raw);
 }
 
-/// Proves §1 (N points): an empty list, or more than the maximum, is refused.
+/// Proves §1 (N points): an empty list, or more than the maximum, is refused; the maximum is
+/// accepted.
 #[test]
 fn s1_point_and_node_counts() {
     use loadpilot_core::config::{MAX_NODES, MAX_POINTS};
@@ -397,8 +398,20 @@ fn s1_point_and_node_counts() {
             max: MAX_NODES,
         },
     );
-    let mut nodes = vec![NodeConfig::new(Some(0), NodeKind::Circuit, 0); MAX_NODES + 1];
-    nodes[0].parent = None;
+    // The maximum itself is accepted: as many points on one node, as many nodes beneath a root.
+    accepted(RawConfig::with_defaults(
+        ProductFamily::City,
+        vec![PointConfig::three_phase(0, 32_000); MAX_POINTS],
+        [NodeConfig::station(None, 64_000)],
+    ));
+    let mut nodes = vec![NodeConfig::new(Some(0), NodeKind::Circuit, 0); MAX_NODES];
+    nodes[0] = NodeConfig::station(None, 64_000);
+    accepted(RawConfig::with_defaults(
+        ProductFamily::City,
+        [PointConfig::three_phase(0, 32_000)],
+        nodes.clone(),
+    ));
+    nodes.push(NodeConfig::new(Some(0), NodeKind::Circuit, 0));
     let raw = RawConfig::with_defaults(
         ProductFamily::City,
         [PointConfig::three_phase(0, 32_000)],

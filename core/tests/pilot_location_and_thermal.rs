@@ -6,8 +6,11 @@
 
 mod common;
 
+use common::config_checks::{accepted, refused};
 use common::pilot_rig::{B_MV, D_MV, P32, Raw, Rig, one};
-use loadpilot_core::{AllocReason, Location, PointFlags, ThermalConfig, VehicleState};
+use loadpilot_core::{
+    AllocReason, Field, Location, PointFlags, Reason, ThermalConfig, VehicleState,
+};
 
 // ---------------------------------------------------------------------------------------------
 // LOC-1
@@ -74,6 +77,38 @@ fn thermal_raw() -> Raw<1, 1> {
         hysteresis_dc: 50,
     });
     raw
+}
+
+/// Proves TH-1's configuration: the derating starts below its end, which is below the pause
+/// temperature, and the hysteresis is above zero, or the configuration is refused naming the
+/// thermal parameters; each condition is checked at its edge (one 0.1 °C apart is accepted,
+/// equal temperatures or no hysteresis are refused) with the others right.
+#[test]
+fn th1_thermal_parameters_out_of_order_are_refused() {
+    let with = |start, end, pause, hysteresis| {
+        let mut raw = thermal_raw();
+        raw.protection.thermal = Some(ThermalConfig {
+            derate_start_dc: start,
+            derate_end_dc: end,
+            pause_dc: pause,
+            hysteresis_dc: hysteresis,
+        });
+        raw
+    };
+    accepted(with(600, 601, 602, 1));
+    for (start, end, pause, hysteresis) in [
+        (601, 601, 900, 50),
+        (700, 600, 900, 50),
+        (600, 900, 900, 50),
+        (600, 901, 900, 50),
+        (600, 800, 900, 0),
+    ] {
+        refused(
+            with(start, end, pause, hysteresis),
+            Field::Protection("thermal"),
+            Reason::ThermalOrder,
+        );
+    }
 }
 
 /// Proves TH-1: above the start temperature the ceiling falls linearly to the minimum at the end

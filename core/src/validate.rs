@@ -308,7 +308,8 @@ fn validate_timers(tm: &Timers) -> Result<(), ConfigError> {
             },
         ));
     }
-    // PS-1 / PS-5: the contactor closes within 3 s of B→C.
+    // PS-1 / PS-5: the contactor closes within 3 s of B→C. (Under the ranges above it needs at
+    // most 40 × (1 + 50) = 2,040 ms: a guard for wider ranges, which no configuration reaches.)
     let towards_c = detection_ms(tm.sample_period_ms, tm.debounce_charge_ms);
     if towards_c > 3_000 {
         return Err(err(
